@@ -1,0 +1,1 @@
+"""Subcommands of the ``avhd`` command line (see ``core.cli``)."""
