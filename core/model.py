@@ -1,0 +1,164 @@
+"""The audio-visual highlight network and its single-stream / fusion variants.
+
+Bimodal (the method): per-modality input projection, one self-attention layer per modality,
+two cross-attention layers (audio attends to visual, visual attends to audio), then a score
+regressor that combines the four streams with learnable weights and two fully-connected
+layers. Variants: ``audio`` / ``visual`` (one stream), ``early`` (concatenate, one
+self-attention), ``late`` (two self-attention streams, concatenated) and ``large`` (bimodal
+with an extra self-attention layer per modality and an extra fully-connected layer).
+
+Every model maps ``(visual (B,T,dv), audio (B,T,da), mask (B,T) bool, True = real clip)`` to
+logits ``(B,T)``; :meth:`HighlightNet.scores` applies the sigmoid. Padded clips never
+influence real ones (key padding masks), so batching videos of different lengths does not
+change any video's scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+VARIANTS = ("bimodal", "audio", "visual", "early", "late", "large")
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of a :class:`HighlightNet`."""
+
+    visual_dim: int
+    audio_dim: int
+    variant: str = "bimodal"
+    hidden: int = 128
+    heads: int = 4
+    dropout: float = 0.1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelConfig:
+        return cls(**d)
+
+
+class AttentionLayer(nn.Module):
+    """Multi-head attention (self or cross) with a residual, layer norm and feed-forward."""
+
+    def __init__(self, dim: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.attn = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.norm1 = nn.LayerNorm(dim)
+        self.ff = nn.Sequential(
+            nn.Linear(dim, dim * 2), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim * 2, dim)
+        )
+        self.norm2 = nn.LayerNorm(dim)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(
+        self, query: torch.Tensor, context: torch.Tensor, pad: torch.Tensor
+    ) -> torch.Tensor:
+        att, _ = self.attn(query, context, context, key_padding_mask=pad, need_weights=False)
+        x = self.norm1(query + self.drop(att))
+        return self.norm2(x + self.drop(self.ff(x)))
+
+
+class Projection(nn.Module):
+    def __init__(self, in_dim: int, dim: int, dropout: float) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(in_dim, dim), nn.LayerNorm(dim), nn.Dropout(dropout))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class Regressor(nn.Module):
+    """Learnable weighted sum of the streams, then fully-connected layers to one logit."""
+
+    def __init__(self, n_streams: int, dim: int, dropout: float, extra_layer: bool) -> None:
+        super().__init__()
+        self.weights = nn.Parameter(torch.zeros(n_streams))
+        layers: list[nn.Module] = [nn.Linear(dim, dim), nn.ReLU(), nn.Dropout(dropout)]
+        if extra_layer:
+            layers += [nn.Linear(dim, dim // 2), nn.ReLU(), nn.Dropout(dropout)]
+            dim = dim // 2
+        layers.append(nn.Linear(dim, 1))
+        self.fc = nn.Sequential(*layers)
+
+    def forward(self, streams: list[torch.Tensor]) -> torch.Tensor:
+        w = torch.softmax(self.weights, dim=0)
+        x = sum(wi * s for wi, s in zip(w, streams, strict=True))
+        return self.fc(x).squeeze(-1)
+
+
+class HighlightNet(nn.Module):
+    """All variants behind one forward signature (see the module docstring)."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        if cfg.variant not in VARIANTS:
+            raise ValueError(f"unknown variant {cfg.variant!r}; valid: {', '.join(VARIANTS)}")
+        self.cfg = cfg
+        d, h, p = cfg.hidden, cfg.heads, cfg.dropout
+        var = cfg.variant
+        self.uses_visual = var != "audio"
+        self.uses_audio = var != "visual"
+        if self.uses_visual and var != "early":
+            self.proj_v = Projection(cfg.visual_dim, d, p)
+        if self.uses_audio and var != "early":
+            self.proj_a = Projection(cfg.audio_dim, d, p)
+        n_sa = 2 if var == "large" else 1
+        if var == "early":
+            self.proj_av = Projection(cfg.visual_dim + cfg.audio_dim, d, p)
+            self.sa_av = nn.ModuleList([AttentionLayer(d, h, p)])
+            self.regressor = Regressor(1, d, p, extra_layer=False)
+        elif var in ("audio", "visual"):
+            self.sa = nn.ModuleList([AttentionLayer(d, h, p)])
+            self.regressor = Regressor(1, d, p, extra_layer=False)
+        elif var == "late":
+            self.sa_v = nn.ModuleList([AttentionLayer(d, h, p)])
+            self.sa_a = nn.ModuleList([AttentionLayer(d, h, p)])
+            self.fuse = nn.Linear(2 * d, d)
+            self.regressor = Regressor(1, d, p, extra_layer=False)
+        else:  # bimodal, large
+            self.sa_v = nn.ModuleList([AttentionLayer(d, h, p) for _ in range(n_sa)])
+            self.sa_a = nn.ModuleList([AttentionLayer(d, h, p) for _ in range(n_sa)])
+            self.ca_av = AttentionLayer(d, h, p)  # audio queries attend to visual
+            self.ca_va = AttentionLayer(d, h, p)  # visual queries attend to audio
+            self.regressor = Regressor(4, d, p, extra_layer=var == "large")
+
+    @staticmethod
+    def _self(layers: nn.ModuleList, x: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        for layer in layers:
+            x = layer(x, x, pad)
+        return x
+
+    def forward(
+        self, visual: torch.Tensor, audio: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        pad = ~mask
+        var = self.cfg.variant
+        if var == "early":
+            x = self._self(self.sa_av, self.proj_av(torch.cat([visual, audio], -1)), pad)
+            return self.regressor([x])
+        if var == "visual":
+            return self.regressor([self._self(self.sa, self.proj_v(visual), pad)])
+        if var == "audio":
+            return self.regressor([self._self(self.sa, self.proj_a(audio), pad)])
+        v = self._self(self.sa_v, self.proj_v(visual), pad)
+        a = self._self(self.sa_a, self.proj_a(audio), pad)
+        if var == "late":
+            return self.regressor([self.fuse(torch.cat([v, a], -1))])
+        av = self.ca_av(a, v, pad)
+        va = self.ca_va(v, a, pad)
+        return self.regressor([a, v, av, va])
+
+    @torch.inference_mode()
+    def scores(self, visual: torch.Tensor, audio: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Clip scores in [0, 1] (eval mode is the caller's business)."""
+        return torch.sigmoid(self.forward(visual, audio, mask))
+
+
+def build_model(cfg: ModelConfig) -> HighlightNet:
+    """Build a randomly initialised network for ``cfg``."""
+    return HighlightNet(cfg)

@@ -1,0 +1,290 @@
+"""The whole method on a library: extract -> categories -> pseudo-highlights -> train ->
+score -> select. Used by ``avhd find`` / ``avhd train`` / ``avhd score`` and the GUI.
+
+:func:`analyse` runs the method on features already extracted;
+:func:`find_highlights` adds extraction (cached) and writes the result files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.artifacts import ClipFeatures, VideoHighlights
+from core.clustering import Categories, fit_categories, library_descriptors
+from core.errors import AvhdError, ModelError
+from core.fileio import write_text_atomic
+from core.model import ModelConfig
+from core.progress import CancelToken, ProgressFn, check_cancel, report
+from core.pseudo import PseudoScores, pseudo_highlights
+from core.selection import select_segments
+from core.training import Checkpoint, predict_many, preset, train
+
+log = logging.getLogger(__name__)
+
+OUTPUT_DIRNAME = "avhd_highlights"
+MODEL_FILENAME = "model.pt"
+SUMMARY_FILENAME = "library_summary.csv"
+
+
+@dataclass
+class FindConfig:
+    """Everything ``find`` needs; defaults are the app's defaults."""
+
+    clip_seconds: float = 2.0
+    frames_per_clip: int = 1
+    visual: str = "effnet-lite0"
+    audio: str = "yamnet"
+    device: str = "auto"
+    preset: str = "default"
+    variant: str = "bimodal"
+    epochs: int | None = None  # overrides the preset's epochs
+    model_path: str | None = None  # score with this model instead of training one
+    direct: bool = False  # score by pseudo-highlights alone (no network)
+    top_fraction: float | None = 0.2
+    target_seconds: float | None = None
+    min_segment: float = 2.0
+    padding: float = 0.0
+    seed: int = 0
+    similarity: str = "cosine"
+    ph_modality: str = "av"
+    ph_top: float = 0.5
+    k_min: int = 2
+    k_max: int = 15
+    use_cache: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FindResult:
+    """What a ``find`` run produced."""
+
+    highlights: dict[str, VideoHighlights] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    checkpoint: Checkpoint | None = None
+    categories: Categories | None = None
+    model_path: str | None = None
+    out_dir: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _videos(feats: list[ClipFeatures]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    return [(f.visual, f.audio) for f in feats]
+
+
+def _category_centres(feats: list[ClipFeatures], cats: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean L2-normalised features per category: enough to score new videos directly."""
+    from core.pseudo import _prepare
+
+    k = int(cats.max()) + 1 if len(cats) else 1
+    out = {}
+    for name in ("visual", "audio"):
+        dim = next((getattr(f, name).shape[1] for f in feats if getattr(f, name) is not None), 0)
+        centres = np.zeros((k, dim), np.float32)
+        for c in range(k):
+            rows = [
+                _prepare(getattr(f, name), "cosine")
+                for f, ci in zip(feats, cats, strict=True)
+                if ci == c and getattr(f, name) is not None
+            ]
+            if rows:
+                centres[c] = np.concatenate(rows).mean(0)
+        out[f"centre_{name}"] = centres
+    return out
+
+
+def direct_scores(ckpt: Checkpoint, f: ClipFeatures) -> tuple[int, PseudoScores]:
+    """Score a new video by its pseudo-highlights against its assigned category."""
+    from core.clustering import video_descriptor
+    from core.pseudo import _prepare, top_fraction_labels
+
+    arr = ckpt.arrays
+    if "cat_labels" not in arr:
+        raise ModelError("this model holds no pseudo-categories; direct scoring needs them")
+    cats = Categories.from_arrays({k[4:]: v for k, v in arr.items() if k.startswith("cat_")})
+    c = int(cats.assign(video_descriptor(f.visual, f.audio, arr["audio_fill"])[None])[0])
+    v = _prepare(f.visual, "cosine") @ arr["centre_visual"][c]
+    a = None
+    if f.audio is not None:
+        a = _prepare(f.audio, "cosine") @ arr["centre_audio"][c]
+    av = v if a is None else (a + v) / 2
+    return c, PseudoScores(a, v, av, top_fraction_labels(av))
+
+
+def analyse(
+    feats: list[ClipFeatures],
+    cfg: FindConfig,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    on_video: Callable[[VideoHighlights], None] | None = None,
+) -> tuple[list[VideoHighlights], Checkpoint | None, Categories, list[str]]:
+    """Run the method on extracted features; returns highlights, model, categories, notes."""
+    if not feats:
+        raise AvhdError("no usable video in the library")
+    notes: list[str] = []
+    videos = _videos(feats)
+    report(progress, 0, 1, "categories: clustering videos")
+    desc, audio_fill = library_descriptors(videos)
+    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=cfg.seed)
+    notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
+    check_cancel(cancel)
+    report(progress, 0, 1, "pseudo: pseudo-highlights")
+    ph = pseudo_highlights(videos, cats.labels, cfg.similarity, cfg.ph_modality, cfg.ph_top)
+    check_cancel(cancel)
+    ckpt: Checkpoint | None = None
+    model_name = "pseudo-highlights (direct)"
+    if cfg.direct:
+        scores = [p.av_ph for p in ph]
+    else:
+        dv = feats[0].visual.shape[1]
+        da = next((f.audio.shape[1] for f in feats if f.audio is not None), 0)
+        if cfg.model_path:
+            ckpt = Checkpoint.load(cfg.model_path)
+            ckpt.check_features(feats[0].visual_extractor, feats[0].audio_extractor, dv, da)
+            model_name = Path(cfg.model_path).name
+        else:
+            if da == 0:
+                raise AvhdError("no video in the library has audio; the bimodal model needs some")
+            overrides = {"seed": cfg.seed, "device": cfg.device}
+            if cfg.epochs is not None:
+                overrides["epochs"] = cfg.epochs
+            tcfg = preset(cfg.preset, **overrides)
+            mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
+            info = {"labels": "pseudo", "library": [f.name for f in feats]}
+            ckpt = train(
+                videos,
+                [p.label for p in ph],
+                mcfg,
+                tcfg,
+                visual_extractor=feats[0].visual_extractor,
+                audio_extractor=feats[0].audio_extractor,
+                info=info,
+                progress=progress,
+                cancel=cancel,
+            )
+            ckpt.arrays.update(_category_centres(feats, cats.labels))
+            ckpt.arrays.update({f"cat_{k}": v for k, v in cats.to_arrays().items() if k != "note"})
+            ckpt.arrays["audio_fill"] = audio_fill
+            model_name = f"trained on this library ({cfg.preset}, {cfg.variant})"
+        report(progress, 0, len(feats), "score: scoring videos")
+        scores = predict_many(ckpt, videos, device=cfg.device, cancel=cancel)
+        if ckpt.collapsed:
+            note = (
+                "the model collapsed to a constant score; clips are ranked by their "
+                "pseudo-highlight scores instead"
+            )
+            notes.append(note)
+            log.warning(note)
+            scores = [p.av_ph for p in ph]
+            model_name += " [collapsed: pseudo-highlight scores used]"
+    results = []
+    for i, (f, p, s) in enumerate(zip(feats, ph, scores, strict=True)):
+        duration = float(f.bounds[-1, 1]) if len(f.bounds) else 0.0
+        segs = select_segments(
+            f.bounds,
+            s,
+            duration,
+            top_fraction=cfg.top_fraction,
+            target_seconds=cfg.target_seconds,
+            min_segment=cfg.min_segment,
+            padding=cfg.padding,
+        )
+        hl = VideoHighlights(
+            path=f.path,
+            clip_seconds=f.clip_seconds,
+            duration=duration,
+            bounds=f.bounds,
+            score=np.asarray(s, np.float64),
+            a_ph=p.a_ph,
+            v_ph=p.v_ph,
+            av_ph=p.av_ph,
+            pseudo_label=p.label,
+            category=int(cats.labels[i]),
+            segments=segs,
+            model=model_name,
+            has_audio=f.audio is not None,
+        )
+        results.append(hl)
+        if on_video is not None:
+            on_video(hl)
+        report(progress, i + 1, len(feats), f"score: {f.name}")
+    return results, ckpt, cats, notes
+
+
+def highlights_filename(path: str, root: Path | None) -> str:
+    """``NAME.highlights.json``; sub-folder parts join with ``__`` to stay unique."""
+    p = Path(path)
+    try:
+        rel = p.relative_to(root) if root else Path(p.name)
+    except ValueError:
+        rel = Path(p.name)
+    stem = "__".join(rel.with_suffix("").parts)
+    return re.sub(r"[\\/:*?\"<>|]", "_", stem) + ".highlights.json"
+
+
+def summary_csv(results: list[VideoHighlights], failures: dict[str, str]) -> str:
+    """The library summary: one row per video (failed ones too, with the reason)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        [
+            "source",
+            "status",
+            "duration_s",
+            "clips",
+            "category",
+            "has_audio",
+            "segments",
+            "selected_s",
+            "top_score",
+            "reason",
+        ]
+    )
+    for r in results:
+        kept = [s for s in r.segments if s.keep]
+        w.writerow(
+            [
+                r.path,
+                "scored",
+                f"{r.duration:.2f}",
+                r.n_clips,
+                r.category,
+                int(r.has_audio),
+                len(kept),
+                f"{sum(s.duration for s in kept):.2f}",
+                f"{float(np.max(r.score)) if r.n_clips else 0:.4f}",
+                "",
+            ]
+        )
+    for path, reason in failures.items():
+        w.writerow([path, "failed", "", "", "", "", "", "", "", reason])
+    return buf.getvalue()
+
+
+def write_results(result: FindResult, out_dir: Path, root: Path | None) -> list[Path]:
+    """Write every ``NAME.highlights.json``, the summary CSV and the model."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for hl in result.highlights.values():
+        written.append(hl.save(out_dir / highlights_filename(hl.path, root)))
+    written.append(
+        write_text_atomic(
+            out_dir / SUMMARY_FILENAME,
+            summary_csv(list(result.highlights.values()), result.failures),
+        )
+    )
+    if result.checkpoint is not None and not result.model_path:
+        result.model_path = str(result.checkpoint.save(out_dir / MODEL_FILENAME))
+        written.append(Path(result.model_path))
+    return written

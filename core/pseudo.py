@@ -1,0 +1,127 @@
+"""Pseudo-highlights: what recurs in sound and picture across a pseudo-category.
+
+A clip's audio score A-PH is the mean cosine similarity of its audio feature to all ``S``
+clips of all videos in its pseudo-category (itself included); V-PH likewise for the visual
+feature; AV-PH is their mean. The top ``top`` fraction of each video's clips by AV-PH are
+its positive pseudo-labels.
+
+The mean similarity is computed in O(S*d): the mean of cosine similarities to a set equals
+the dot product with the mean of the set's L2-normalised features.
+:func:`mean_similarity_naive` keeps the O(S^2*d) definition as a test oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SIMILARITIES = ("cosine", "pearson")
+MODALITIES = ("av", "audio", "visual")
+
+
+@dataclass
+class PseudoScores:
+    """Pseudo-highlight scores of one video's clips."""
+
+    a_ph: np.ndarray | None  # (n,) None when the video has no audio
+    v_ph: np.ndarray  # (n,)
+    av_ph: np.ndarray  # (n,)
+    label: np.ndarray  # (n,) int8 0/1
+
+
+def _prepare(x: np.ndarray, similarity: str) -> np.ndarray:
+    """Rows made so that a plain dot product gives the chosen similarity."""
+    x = np.asarray(x, np.float64)
+    if similarity == "pearson":
+        x = x - x.mean(axis=1, keepdims=True)
+    elif similarity != "cosine":
+        raise ValueError(f"unknown similarity {similarity!r}; valid: {', '.join(SIMILARITIES)}")
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def mean_similarity(
+    features: list[np.ndarray],
+    similarity: str = "cosine",
+    reference: list[np.ndarray] | None = None,
+) -> list[np.ndarray]:
+    """Mean similarity of every clip of every video to all clips of ``reference``, in O(S*d).
+
+    ``reference`` defaults to ``features`` itself (all clips of the category, each clip
+    included in its own mean).
+    """
+    ref = features if reference is None else reference
+    stacked = np.concatenate([_prepare(f, similarity) for f in ref], axis=0)
+    centre = stacked.mean(axis=0)
+    return [_prepare(f, similarity) @ centre for f in features]
+
+
+def mean_similarity_naive(
+    features: list[np.ndarray], similarity: str = "cosine"
+) -> list[np.ndarray]:
+    """The O(S^2*d) definition: average over the full similarity matrix (test oracle)."""
+    prepared = [_prepare(f, similarity) for f in features]
+    allc = np.concatenate(prepared, axis=0)
+    return [(p @ allc.T).mean(axis=1) for p in prepared]
+
+
+def top_fraction_labels(scores: np.ndarray, top: float = 0.5) -> np.ndarray:
+    """1 for the top ``top`` fraction of clips (at least one), ties broken by clip order."""
+    scores = np.asarray(scores, np.float64)
+    n = len(scores)
+    k = max(1, int(round(top * n))) if n else 0
+    order = np.argsort(-scores, kind="stable")
+    label = np.zeros(n, np.int8)
+    label[order[:k]] = 1
+    return label
+
+
+def pseudo_highlights(
+    videos: list[tuple[np.ndarray, np.ndarray | None]],
+    categories: np.ndarray,
+    similarity: str = "cosine",
+    modality: str = "av",
+    top: float = 0.5,
+) -> list[PseudoScores]:
+    """Pseudo-highlight scores and labels for every video of a library.
+
+    Args:
+        videos: ``(visual (n, dv), audio (n, da) or None)`` per video.
+        categories: pseudo-category of each video.
+        similarity: ``cosine`` or ``pearson``.
+        modality: which scores make AV-PH: ``av`` (mean of both), ``audio`` or ``visual``.
+            A video without audio always uses V-PH.
+        top: fraction of each video's clips labelled positive.
+    """
+    if modality not in MODALITIES:
+        raise ValueError(f"unknown modality {modality!r}; valid: {', '.join(MODALITIES)}")
+    categories = np.asarray(categories)
+    if len(categories) != len(videos):
+        raise ValueError("one category per video is needed")
+    out: list[PseudoScores | None] = [None] * len(videos)
+    for c in np.unique(categories):
+        members = np.flatnonzero(categories == c)
+        v_scores = mean_similarity([videos[i][0] for i in members], similarity)
+        with_audio = [i for i in members if videos[i][1] is not None]
+        a_scores = (
+            dict(
+                zip(
+                    with_audio,
+                    mean_similarity([videos[i][1] for i in with_audio], similarity),
+                    strict=True,
+                )
+            )
+            if with_audio
+            else {}
+        )
+        for j, i in enumerate(members):
+            v = v_scores[j]
+            a = a_scores.get(i)
+            if a is None or modality == "visual":
+                av = v.copy()
+            elif modality == "audio":
+                av = a.copy()
+            else:
+                av = (a + v) / 2.0
+            out[i] = PseudoScores(a_ph=a, v_ph=v, av_ph=av, label=top_fraction_labels(av, top))
+    return out  # type: ignore[return-value]
