@@ -116,7 +116,7 @@ class Checkpoint:
             "history": [float(x) for x in self.history],
             "info": self.info,
             "arrays": {
-                k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.arrays.items()
+                k: torch.from_numpy(np.array(v)) for k, v in self.arrays.items()
             },
         }
 
