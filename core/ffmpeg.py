@@ -72,6 +72,8 @@ def run_ffmpeg_progress(
         "-nostats",
         "-progress",
         "pipe:1",
+        "-stats_period",
+        "0.25",
         *map(str, args),
     ]
     lines: queue.Queue[bytes | None] = queue.Queue()

@@ -47,6 +47,7 @@ class FindConfig:
     variant: str = "bimodal"
     epochs: int | None = None  # overrides the preset's epochs
     model_path: str | None = None  # score with this model instead of training one
+    init_model: str | None = None  # fine-tune this model on the library
     direct: bool = False  # score by pseudo-highlights alone (no network)
     top_fraction: float | None = 0.2
     target_seconds: float | None = None
@@ -162,6 +163,11 @@ def analyse(
             tcfg = preset(cfg.preset, **overrides)
             mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
             info = {"labels": "pseudo", "library": [f.name for f in feats]}
+            init = None
+            if cfg.init_model:
+                init = Checkpoint.load(cfg.init_model)
+                init.check_features(feats[0].visual_extractor, feats[0].audio_extractor, dv, da)
+                info["fine_tuned_from"] = Path(cfg.init_model).name
             ckpt = train(
                 videos,
                 [p.label for p in ph],
@@ -170,6 +176,7 @@ def analyse(
                 visual_extractor=feats[0].visual_extractor,
                 audio_extractor=feats[0].audio_extractor,
                 info=info,
+                init=init,
                 progress=progress,
                 cancel=cancel,
             )
@@ -288,3 +295,103 @@ def write_results(result: FindResult, out_dir: Path, root: Path | None) -> list[
         result.model_path = str(result.checkpoint.save(out_dir / MODEL_FILENAME))
         written.append(Path(result.model_path))
     return written
+
+
+def _prefixed(progress: ProgressFn | None, stage: str) -> ProgressFn | None:
+    if progress is None:
+        return None
+    return lambda done, total, msg: progress(done, total, f"{stage}: {msg}")
+
+
+def default_out_dir(inputs) -> Path:
+    """``FOLDER/avhd_highlights`` for a folder, else beside the first file."""
+    first = Path(inputs if isinstance(inputs, (str, Path)) else list(inputs)[0])
+    return (first if first.is_dir() else first.parent) / OUTPUT_DIRNAME
+
+
+def extract_for(
+    inputs,
+    cfg: FindConfig,
+    *,
+    exclude: Path | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+):
+    """Extract (cached) features of every video among ``inputs`` with ``cfg``'s extractors."""
+    from core.extract import extract_library, find_videos
+    from core.features import get_audio, get_visual
+
+    videos, skipped = find_videos(inputs)
+    if exclude is not None:
+        ex = exclude.resolve()
+        videos = [v for v in videos if ex not in v.resolve().parents]
+    if not videos:
+        raise AvhdError(f"no video files found in {inputs}")
+    report(progress, 0, len(videos), "extract: loading feature extractors")
+    visual = get_visual(cfg.visual, device=cfg.device)
+    audio = get_audio(cfg.audio, device=cfg.device)
+    rep = extract_library(
+        [str(v) for v in videos],
+        visual,
+        audio,
+        clip_seconds=cfg.clip_seconds,
+        frames_per_clip=cfg.frames_per_clip,
+        cache=cfg.use_cache,
+        progress=_prefixed(progress, "extract"),
+        cancel=cancel,
+    )
+    rep.results.extend(skipped)
+    return rep
+
+
+def find_highlights(
+    inputs,
+    config: FindConfig | None = None,
+    *,
+    out_dir: str | Path | None = None,
+    write: bool = True,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    on_video: Callable[[VideoHighlights], None] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> FindResult:
+    """The whole pipeline on a folder (or list of files).
+
+    Extraction is cached; files that fail are reported through ``on_error(path, reason)``
+    and in ``FindResult.failures`` while the rest go on. With ``write`` the results go to
+    ``out_dir`` (default ``FOLDER/avhd_highlights``): one ``NAME.highlights.json`` per video,
+    ``library_summary.csv`` and the trained ``model.pt``; source files are never touched.
+    """
+    cfg = config or FindConfig()
+    out = Path(out_dir) if out_dir else default_out_dir(inputs)
+    if write:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            probe = out / ".avhd-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise AvhdError(
+                f"cannot write results to {out}: {exc.strerror or exc}; choose another "
+                "output folder (--out)"
+            ) from exc
+    rep = extract_for(inputs, cfg, exclude=out, progress=progress, cancel=cancel)
+    result = FindResult(out_dir=str(out) if write else None)
+    for r in rep.results:
+        if r.status == "failed":
+            result.failures[r.path] = r.reason
+            if on_error is not None:
+                on_error(r.path, r.reason)
+        elif r.status == "skipped":
+            result.skipped[r.path] = r.reason
+    feats = [f for f in rep.features if f.n_clips > 0]
+    hls, ckpt, cats, notes = analyse(
+        feats, cfg, progress=progress, cancel=cancel, on_video=on_video
+    )
+    result.highlights = {h.path: h for h in hls}
+    result.checkpoint, result.categories, result.notes = ckpt, cats, notes
+    result.model_path = cfg.model_path
+    if write:
+        root = Path(inputs) if isinstance(inputs, (str, Path)) and Path(inputs).is_dir() else None
+        write_results(result, out, root)
+    return result

@@ -1,0 +1,107 @@
+"""Options and progress display shared by ``find``, ``train`` and ``score``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.features import DEFAULT_AUDIO, DEFAULT_VISUAL, audio_names, visual_names
+from core.model import VARIANTS
+from core.pipeline import FindConfig
+from core.training import PRESETS
+
+
+def add_extract_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("features")
+    g.add_argument("--visual", default=DEFAULT_VISUAL, choices=visual_names())
+    g.add_argument("--audio", default=DEFAULT_AUDIO, choices=audio_names())
+    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    g.add_argument("--clip-seconds", type=float, default=2.0)
+    g.add_argument("--frames-per-clip", type=int, default=1)
+    g.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+
+
+def add_method_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("method")
+    g.add_argument("--preset", default="default", choices=sorted(PRESETS))
+    g.add_argument("--variant", default="bimodal", choices=VARIANTS)
+    g.add_argument("--epochs", type=int, help="override the preset's number of epochs")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--similarity", default="cosine", choices=["cosine", "pearson"])
+    g.add_argument("--ph-modality", default="av", choices=["av", "audio", "visual"])
+
+
+def add_selection_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("selection")
+    t = g.add_mutually_exclusive_group()
+    t.add_argument(
+        "--top",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="select this fraction of each video (default 0.2)",
+    )
+    t.add_argument(
+        "--target-seconds",
+        type=float,
+        default=None,
+        metavar="N",
+        help="select N seconds of each video",
+    )
+    g.add_argument("--min-segment", type=float, default=2.0, metavar="S")
+    g.add_argument("--padding", type=float, default=0.0, metavar="S")
+
+
+def config_from_args(args: argparse.Namespace) -> FindConfig:
+    cfg = FindConfig()
+    for name in (
+        "visual",
+        "audio",
+        "device",
+        "clip_seconds",
+        "frames_per_clip",
+        "preset",
+        "variant",
+        "epochs",
+        "seed",
+        "similarity",
+        "ph_modality",
+        "min_segment",
+        "padding",
+        "target_seconds",
+    ):
+        if hasattr(args, name):
+            setattr(cfg, name, getattr(args, name))
+    if getattr(args, "top", None) is not None:
+        cfg.top_fraction = args.top
+    cfg.use_cache = not getattr(args, "no_cache", False)
+    return cfg
+
+
+class StageBars:
+    """A tqdm bar per stage, fed by ``progress(done, total, "stage: message")``."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty() or enabled == "always"
+        self.stage = None
+        self.bar = None
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        stage, _, detail = message.partition(": ")
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            if self.enabled:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, desc=stage, unit="", leave=False, file=sys.stderr)
+        if self.bar is not None:
+            if total != self.bar.total:
+                self.bar.total = total
+            self.bar.n = done
+            self.bar.set_postfix_str(detail[:40], refresh=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -1,0 +1,160 @@
+"""``avhd export``: write the kept highlight segments as a reel, a timeline or a list."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+NAME = "export"
+HELP = "export highlights as a video reel, an editing timeline or a segment list"
+
+_FORMAT_HELP = (
+    "mp4/mov/mkv: rendered H.264+AAC reel; otio: OpenTimelineIO; edl: CMX 3600 EDL; "
+    "fcp7: Final Cut Pro 7 XML (Premiere, Resolve); fcpxml: Final Cut Pro X; "
+    "csv/json: segment list; chapters: YouTube chapter lines"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from core.export import format_names
+
+    parser.add_argument(
+        "input",
+        type=Path,
+        help="a NAME.highlights.json file, or a folder: all *.highlights.json in it "
+        "become one library reel",
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        default="mp4",
+        choices=format_names(),
+        help=_FORMAT_HELP + " (default: mp4)",
+    )
+    parser.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        default=None,
+        help="output file (default: <video>.reel.<ext> beside the video, "
+        "library.reel.<ext> in the folder for a library)",
+    )
+    parser.add_argument(
+        "--order",
+        choices=["source", "score"],
+        default="source",
+        help="piece order: by source then time (default) or best score first",
+    )
+    parser.add_argument(
+        "--crossfade",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="crossfade picture and sound between pieces (seconds)",
+    )
+    parser.add_argument(
+        "--fade",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="fade in/out each piece (with --crossfade: the reel's ends)",
+    )
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="copy streams without re-encoding; cuts snap to keyframes, so "
+        "times are APPROXIMATE (sources must share codecs and size)",
+    )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        default=None,
+        help="output size (default: first source's; others letterboxed)",
+    )
+    parser.add_argument(
+        "--fps", type=float, default=None, help="output frame rate (default: first source's)"
+    )
+    parser.add_argument("--title", default=None, help="reel title for timelines/chapters")
+
+
+def _progress_bar(enabled: bool):
+    """A ``progress(done, total, msg)`` callback drawing a tqdm bar, and a closer."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=1,
+        unit="s",
+        unit_scale=False,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+    )
+
+    def progress(done: int, total: int, message: str) -> None:
+        bar.total = max(1, total)
+        bar.n = min(done, bar.total)
+        bar.set_description_str(message.split(":", 1)[0], refresh=False)
+        bar.refresh()
+
+    return progress, bar.close
+
+
+def _print_result(result) -> None:
+    for warning in result.warnings:
+        print(f"avhd: warning: {warning}", file=sys.stderr)
+    if result.report is not None:
+        print(result.report.summary(), file=sys.stderr)
+
+
+def export_from_find(highlights: list, fmt: str, out: Path | None) -> Path:
+    """Export a ``find`` run's library (``avhd find --export FORMAT``).
+
+    Writes ``library.reel.<ext>`` (``<video>.reel.<ext>`` for one video) into ``out``, or
+    beside the first video when ``out`` is None; returns the written path.
+    """
+    from core.export import export_highlights, get_format
+
+    progress, close = _progress_bar(get_format(fmt).rendered and sys.stderr.isatty())
+    try:
+        result = export_highlights(highlights, fmt, out, progress=progress)
+    finally:
+        close()
+    _print_result(result)
+    return result.path
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.export import export_highlights, get_format, load_highlights
+
+    highlights = load_highlights(args.input)
+    fmt = get_format(args.format)
+    out = args.out
+    if out is None and args.input.is_dir():
+        out = args.input
+    progress, close = _progress_bar(fmt.rendered and sys.stderr.isatty())
+    try:
+        result = export_highlights(
+            highlights,
+            args.format,
+            out,
+            order=args.order,
+            crossfade=args.crossfade,
+            fade=args.fade,
+            fast=args.fast,
+            size=args.size,
+            fps=args.fps,
+            title=args.title,
+            progress=progress,
+        )
+    finally:
+        close()
+    if args.fast and not fmt.rendered:
+        print("avhd: note: --fast only applies to rendered formats", file=sys.stderr)
+    _print_result(result)
+    print(result.path)
+    if result.report is not None and not result.report.ok:
+        return 1
+    return 0

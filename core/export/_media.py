@@ -1,0 +1,102 @@
+"""What the exporters need to know about a source file, read with PyAV (cached per file)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+from core.errors import ExportError
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Stream facts of one source video."""
+
+    path: str
+    duration: float
+    fps: Fraction
+    width: int
+    height: int
+    video_codec: str
+    pix_fmt: str
+    has_audio: bool
+    audio_codec: str = ""
+    sample_rate: int = 0
+    channels: int = 0
+
+
+def _stat_key(path: str) -> tuple[str, int, int]:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ExportError(f"source not found or unreadable: {path} ({exc.strerror})") from exc
+    return path, st.st_size, st.st_mtime_ns
+
+
+def probe_source(path: str) -> SourceInfo:
+    """Probe ``path``; raise :class:`ExportError` when it is not a readable video."""
+    return _probe_cached(_stat_key(str(path)))
+
+
+@lru_cache(maxsize=256)
+def _probe_cached(key: tuple[str, int, int]) -> SourceInfo:
+    """Facts from :func:`core.media.probe` (display size after rotation), plus the pixel
+    format and audio codec that fast mode compares."""
+    import av
+
+    from core.errors import MediaError
+    from core.export.plan import as_rate
+    from core.media import probe
+
+    path = key[0]
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        raise ExportError(f"cannot use {path} as a source: {exc}") from exc
+    pix_fmt, audio_codec = "", ""
+    try:
+        with av.open(path) as c:
+            pix_fmt = str(c.streams.video[0].codec_context.pix_fmt or "")
+            if c.streams.audio:
+                audio_codec = c.streams.audio[0].codec_context.name
+    except (OSError, av.FFmpegError, IndexError) as exc:
+        raise ExportError(f"cannot read {path} as video: {exc}") from exc
+    width, height = info.width, info.height
+    if info.rotation in (90, 270):
+        width, height = height, width
+    return SourceInfo(
+        path=path,
+        duration=float(info.duration),
+        fps=as_rate(info.fps) if info.fps > 0 else Fraction(25),
+        width=int(width),
+        height=int(height),
+        video_codec=info.video_codec,
+        pix_fmt=pix_fmt,
+        has_audio=info.has_audio,
+        audio_codec=audio_codec,
+        sample_rate=int(info.audio_sample_rate),
+        channels=int(info.audio_channels),
+    )
+
+
+def keyframes(path: str) -> list[float]:
+    """Presentation times (seconds, sorted) of the video keyframes of ``path``."""
+    return list(_keyframes_cached(_stat_key(str(path))))
+
+
+@lru_cache(maxsize=64)
+def _keyframes_cached(key: tuple[str, int, int]) -> tuple[float, ...]:
+    import av
+
+    times = []
+    try:
+        with av.open(key[0]) as c:
+            v = c.streams.video[0]
+            for pkt in c.demux(v):
+                if pkt.is_keyframe and pkt.pts is not None:
+                    times.append(float(pkt.pts * pkt.time_base))
+    except (OSError, av.FFmpegError, IndexError) as exc:
+        raise ExportError(f"cannot scan keyframes of {key[0]}: {exc}") from exc
+    return tuple(sorted(times))
