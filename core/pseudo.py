@@ -32,7 +32,8 @@ class PseudoScores:
 
 def _prepare(x: np.ndarray, similarity: str) -> np.ndarray:
     """Rows made so that a plain dot product gives the chosen similarity."""
-    x = np.asarray(x, np.float64)
+    x = np.asarray(x)
+    x = x.astype(np.float64 if x.dtype == np.float64 else np.float32, copy=True)
     if similarity == "pearson":
         x = x - x.mean(axis=1, keepdims=True)
     elif similarity != "cosine":
@@ -50,10 +51,14 @@ def mean_similarity(
     ``reference`` defaults to ``features`` itself (all clips of the category, each clip
     included in its own mean).
     """
-    ref = features if reference is None else reference
-    stacked = np.concatenate([_prepare(f, similarity) for f in ref], axis=0)
-    centre = stacked.mean(axis=0)
-    return [_prepare(f, similarity) @ centre for f in features]
+    prepared = [_prepare(f, similarity) for f in features]
+    if reference is None:
+        ref = prepared
+    else:
+        ref = [_prepare(f, similarity) for f in reference]
+    n = sum(len(r) for r in ref)
+    centre = np.sum([r.sum(axis=0, dtype=np.float64) for r in ref], axis=0) / max(n, 1)
+    return [(p @ centre.astype(p.dtype)).astype(np.float64) for p in prepared]
 
 
 def mean_similarity_naive(
