@@ -100,11 +100,27 @@ def _open(path: str | os.PathLike):
         raise MediaError(f"{p.name}: cannot open ({_reason(exc)})") from exc
 
 
+def _find_video_stream(container):
+    """The first real video stream (cover art and thumbnails are not video), or None."""
+    import av
+
+    still = av.stream.Disposition.attached_pic | av.stream.Disposition.timed_thumbnails
+    for stream in container.streams.video:
+        if not stream.disposition & still:
+            return stream
+    return None
+
+
 def _video_stream(container, name: str):
-    if not container.streams.video:
-        kind = "audio-only file" if container.streams.audio else "no video stream"
-        raise MediaError(f"{name}: no video stream ({kind})")
-    return container.streams.video[0]
+    fmt = container.format.name
+    if fmt.endswith("_pipe") or fmt == "image2":
+        raise MediaError(f"{name}: a still image, not a video")
+    stream = _find_video_stream(container)
+    if stream is None:
+        if container.streams.audio:
+            raise MediaError(f"{name}: no video stream (audio-only file)")
+        raise MediaError(f"{name}: not a video file (no video or audio stream)")
+    return stream
 
 
 def _stream_start(stream) -> float:
@@ -179,7 +195,7 @@ def _scan_duration(path: Path, start: float) -> float:
     """Duration from packet timestamps, for files whose headers do not state it."""
     container = _open(path)
     try:
-        vs = container.streams.video[0]
+        vs = _find_video_stream(container)
         end = start
         for pkt in container.demux(vs):
             if pkt.pts is not None:
@@ -252,6 +268,7 @@ def iter_clip_frames(
     *,
     fast: bool = True,
     cancel: CancelToken | None = None,
+    stats: dict | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(clip_index, frames)`` with ``frames`` uint8 ``(k, H, W, 3)``, in clip order.
 
@@ -259,6 +276,9 @@ def iter_clip_frames(
     ``size = (height, width)`` and turned upright by the rotation metadata. When the stream
     ends early (a truncated file), clips that still contain decoded video reuse the last
     frame for their missing times and later clips are not yielded.
+
+    ``stats``, when given, is filled with counts: ``packets`` read, ``skipped_packets``
+    never decoded, ``frames`` decoded.
 
     Raises:
         MediaError: the file cannot be opened or too much of its video fails to decode.
@@ -359,7 +379,7 @@ def iter_clip_frames(
             except av.error.FFmpegError:
                 pass
 
-        n_pkt = 0
+        n_pkt = skipped = 0
         for pkt in container.demux(vs):
             if pkt.size == 0:
                 continue
@@ -373,6 +393,7 @@ def iter_clip_frames(
                 pt = float(pkt.pts * tb) - origin
                 if pkt.is_keyframe and pt <= targets[ti]:
                     if held:  # nothing before this keyframe is needed: skip it undecoded
+                        skipped += len(held)
                         held.clear()
                         drain()
                         cc.flush_buffers()
@@ -411,6 +432,8 @@ def iter_clip_frames(
                 slots[state["ti"]] = take(last[0])
                 state["ti"] += 1
             yield from ready_clips()
+        if stats is not None:
+            stats.update(packets=n_pkt, skipped_packets=skipped, frames=state["frames"])
         if state["frames"] == 0:
             raise MediaError(f"{p.name}: no decodable video frame")
     finally:
@@ -458,7 +481,8 @@ def decode_audio(
         if not container.streams.audio:
             raise MediaError(f"{p.name}: no audio stream")
         stream = container.streams.audio[0]
-        origin = _stream_start(container.streams.video[0]) if container.streams.video else 0.0
+        vs = _find_video_stream(container)
+        origin = _stream_start(vs) if vs is not None else 0.0
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
         chunks: list[np.ndarray] = []
         lead = 0  # origin-relative index of the first sample in ``chunks`` (< 0: cut later)
@@ -490,7 +514,16 @@ def decode_audio(
                 first = False
                 try:
                     out = resampler.resample(frame)
-                except (av.error.FFmpegError, ValueError) as exc:
+                except ValueError:  # the channel layout or rate changed mid-stream
+                    out = resampler.resample(None)
+                    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+                    try:
+                        out += resampler.resample(frame)
+                    except (av.error.FFmpegError, ValueError) as exc:
+                        raise MediaError(
+                            f"{p.name}: cannot resample audio ({_reason(exc)})"
+                        ) from exc
+                except av.error.FFmpegError as exc:
                     raise MediaError(f"{p.name}: cannot resample audio ({_reason(exc)})") from exc
                 for f in out:
                     a = f.to_ndarray().reshape(-1).astype(np.float32, copy=False)

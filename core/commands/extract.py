@@ -89,8 +89,9 @@ def format_summary(rep: ExtractReport, roots: list[Path]) -> str:
     for status, clips, name, reason in rows:
         lines.append(f"{status:<10} {clips:>5}  {name:<{width}}  {reason}".rstrip())
     c = rep.counts()
+    n = len(rep.results)
     lines.append(
-        f"{len(rep.results)} files: {c[PROCESSED]} processed, {c[CACHED]} cached, "
+        f"{n} file{'s' if n != 1 else ''}: {c[PROCESSED]} processed, {c[CACHED]} cached, "
         f"{c[SKIPPED]} skipped, {c[FAILED]} failed"
     )
     return "\n".join(lines)

@@ -1,0 +1,192 @@
+"""Feature cache keyed by file content, not by path (STYLE rule 5).
+
+An entry is one :class:`core.artifacts.ClipFeatures` ``.npz`` under the user cache folder
+(``platformdirs.user_cache_dir("avhd")/features``; ``AVHD_CACHE_DIR`` overrides the root).
+Its key hashes the file size and three 1 MiB content samples (start, middle, end), the
+extractors' names, versions and parameters, the clip grid and the frame sampling. Renaming
+or copying a video keeps its entry; editing it, or changing an extractor, makes a new one.
+Entries are written atomically and read with ``allow_pickle=False``; an entry that cannot be
+read is treated as a miss and removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.artifacts import ClipFeatures
+from core.errors import MediaError
+
+log = logging.getLogger(__name__)
+
+#: Bumped when the way features are computed from a file changes (frame sampling, clip grid).
+PIPELINE_VERSION = 1
+SAMPLE_BYTES = 1 << 20
+ENV_VAR = "AVHD_CACHE_DIR"
+
+
+def cache_root() -> Path:
+    """The folder holding AVHD's caches (``AVHD_CACHE_DIR`` or the platform cache dir)."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("avhd", appauthor=False))
+
+
+def content_fingerprint(path: str | os.PathLike, sample_bytes: int = SAMPLE_BYTES) -> str:
+    """SHA-256 of the file size and up to three ``sample_bytes`` samples of its content.
+
+    Raises:
+        MediaError: the file cannot be read.
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        h = hashlib.sha256(f"avhd-content-v1:{size}:".encode())
+        with open(p, "rb") as fh:
+            if size <= 3 * sample_bytes:
+                h.update(fh.read())
+            else:
+                for offset in (0, (size - sample_bytes) // 2, size - sample_bytes):
+                    fh.seek(offset)
+                    h.update(fh.read(sample_bytes))
+    except IsADirectoryError as exc:
+        raise MediaError(f"{p.name}: is a folder, not a video file") from exc
+    except OSError as exc:
+        raise MediaError(f"{p.name}: cannot read the file ({exc.strerror or exc})") from exc
+    return h.hexdigest()
+
+
+def _extractor_id(extractor) -> dict | None:
+    if extractor is None:
+        return None
+    return {"name": extractor.NAME, "version": str(extractor.VERSION), "params": extractor.params()}
+
+
+def feature_key(
+    fingerprint: str,
+    visual,
+    audio,
+    clip_seconds: float,
+    frames_per_clip: int,
+) -> str:
+    """Cache key for the features of content ``fingerprint`` under these settings."""
+    spec = {
+        "pipeline": PIPELINE_VERSION,
+        "content": fingerprint,
+        "visual": _extractor_id(visual),
+        "audio": _extractor_id(audio),
+        "clip_seconds": round(float(clip_seconds), 6),
+        "frames_per_clip": int(frames_per_clip),
+    }
+    blob = json.dumps(spec, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass
+class CacheInfo:
+    """Size of the feature cache."""
+
+    location: str
+    entries: int
+    bytes: int
+
+    def to_dict(self) -> dict:
+        return {"location": self.location, "entries": self.entries, "bytes": self.bytes}
+
+
+def _valid(f: ClipFeatures) -> bool:
+    n = f.visual.shape[0] if f.visual.ndim == 2 else -1
+    return (
+        n > 0
+        and f.bounds.shape == (n, 2)
+        and bool(np.isfinite(f.visual).all())
+        and (f.audio is None or (f.audio.ndim == 2 and f.audio.shape[0] == n))
+    )
+
+
+class FeatureCache:
+    """Content-keyed store of :class:`ClipFeatures` files.
+
+    Args:
+        root: folder of the entries; default ``cache_root() / "features"``.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root is not None else cache_root() / "features"
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.npz"
+
+    def get(self, key: str, path: str | os.PathLike | None = None) -> ClipFeatures | None:
+        """The entry for ``key``, or ``None``; ``path`` replaces the stored source path."""
+        entry = self._path(key)
+        if not entry.is_file():
+            return None
+        try:
+            feats = ClipFeatures.load_npz(entry)
+            if not _valid(feats):
+                raise ValueError("bad array shapes")
+        except Exception as exc:  # any unreadable entry is a miss, never a crash
+            log.warning("dropping unreadable cache entry %s (%s)", entry.name, exc)
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+            return None
+        if path is not None:
+            feats.path = str(path)
+        return feats
+
+    def put(self, key: str, features: ClipFeatures) -> Path | None:
+        """Store ``features`` under ``key`` atomically; a failed write only logs a warning."""
+        entry = self._path(key)
+        try:
+            return features.save_npz(entry)
+        except OSError as exc:
+            log.warning("could not write cache entry %s: %s", entry, exc)
+            return None
+
+    def _entries(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return [p for p in self.root.glob("*/*.npz") if p.is_file()]
+
+    def info(self) -> CacheInfo:
+        """Location, number of entries and total bytes."""
+        entries = self._entries()
+        total = 0
+        for p in entries:
+            try:
+                total += p.stat().st_size
+            except OSError:
+                pass
+        return CacheInfo(location=str(self.root), entries=len(entries), bytes=total)
+
+    def clear(self) -> int:
+        """Remove every entry (and left-over temporary files); return how many entries."""
+        n = 0
+        if not self.root.is_dir():
+            return 0
+        for p in sorted(self.root.glob("*/*")):
+            if p.is_file() and (p.suffix == ".npz" or p.name.startswith(".")):
+                try:
+                    p.unlink()
+                    n += p.suffix == ".npz"
+                except OSError as exc:
+                    log.warning("could not remove %s: %s", p, exc)
+        for d in self.root.glob("*"):
+            if d.is_dir():
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
+        return n
