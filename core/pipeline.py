@@ -208,7 +208,7 @@ def analyse(
             padding=cfg.padding,
         )
         hl = VideoHighlights(
-            path=f.path,
+            path=str(Path(f.path).resolve()),
             clip_seconds=f.clip_seconds,
             duration=duration,
             bounds=f.bounds,
@@ -392,6 +392,10 @@ def find_highlights(
     result.checkpoint, result.categories, result.notes = ckpt, cats, notes
     result.model_path = cfg.model_path
     if write:
-        root = Path(inputs) if isinstance(inputs, (str, Path)) and Path(inputs).is_dir() else None
+        root = (
+            Path(inputs).resolve()
+            if isinstance(inputs, (str, Path)) and Path(inputs).is_dir()
+            else None
+        )
         write_results(result, out, root)
     return result
