@@ -27,6 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="video file")
     p.add_argument("--model", required=True, help="model file from avhd train / avhd find")
     p.add_argument("--out", help="output folder (default: avhd_highlights beside the video)")
+    p.add_argument(
+        "--direct",
+        action="store_true",
+        help="score by pseudo-highlights against the model's pseudo-category (no network)",
+    )
     add_selection_options(p)
     add_extract_options(p)
 
@@ -55,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
     )
     score = predict(ckpt, f.visual, f.audio, device=cfg.device)
     category, ph = direct_scores(ckpt, f) if "cat_labels" in ckpt.arrays else (0, None)
+    if args.direct:
+        if ph is None:
+            raise AvhdError("this model holds no pseudo-categories; --direct needs them")
+        score = ph.av_ph
     duration = float(f.bounds[-1, 1])
     segs = select_segments(
         f.bounds,

@@ -1,0 +1,159 @@
+"""The library pipeline (find / train / score) with small real test extractors."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from synth import make_text, make_video
+
+from core import features
+from core.cli import main
+from core.errors import AvhdError, Cancelled, ModelError
+from core.pipeline import FindConfig, find_highlights
+from core.progress import CancelToken
+
+FAST = {"visual": "test-colorhist", "audio": "test-bandenergy", "device": "cpu", "epochs": 3}
+VIDEOS = [
+    ("testsrc", "sine:440"),
+    ("smptebars", "sine:880"),
+    ("color:red", "noise"),
+    ("color:blue", "bursts:1:0.3"),
+    ("colors:red,green", "tones:300,600"),
+    ("rgbtestsrc", "sine:1200"),
+    ("noise", None),  # the last one has no audio stream
+]
+
+
+@pytest.fixture(autouse=True)
+def _test_extractors(monkeypatch):
+    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
+    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lib")
+    for i, (v, a) in enumerate(VIDEOS):
+        make_video(root / f"clip {i}.mp4", duration=8, video=v, audio=a)
+    make_text(root / "broken.mp4")
+    return root
+
+
+def test_find_on_a_library_with_bad_and_silent_files(library, tmp_path):
+    seen, errors, stages = [], [], set()
+    out = tmp_path / "out"
+    res = find_highlights(
+        library,
+        FindConfig(**FAST),
+        out_dir=out,
+        progress=lambda d, t, m: stages.add(m.split(":")[0]),
+        on_video=lambda h: seen.append(h.path),
+        on_error=lambda p, r: errors.append((p, r)),
+    )
+    assert len(res.highlights) == 7 and len(seen) == 7
+    assert [p for p, _ in errors] == [str(library / "broken.mp4")]
+    assert "not a readable media file" in errors[0][1] or errors[0][1]
+    assert {"extract", "categories", "pseudo", "train", "score"} <= stages
+    silent = res.highlights[str((library / "clip 6.mp4").resolve())]
+    assert not silent.has_audio and silent.a_ph is None
+    np.testing.assert_allclose(silent.av_ph, silent.v_ph)
+    for h in res.highlights.values():
+        assert h.n_clips == 4 and h.segments and 0 <= h.score.min() <= h.score.max() <= 1
+        assert sum(h.pseudo_label) == 2
+    files = sorted(p.name for p in out.iterdir())
+    assert "model.pt" in files and "library_summary.csv" in files
+    assert sum(f.endswith(".highlights.json") for f in files) == 7
+    rows = list(csv.DictReader((out / "library_summary.csv").open()))
+    assert [r["status"] for r in rows].count("failed") == 1
+    doc = json.loads((out / "clip 0.highlights.json").read_text())
+    assert doc["source"] == str((library / "clip 0.mp4").resolve())
+    assert len(doc["clips"]) == 4 and doc["segments"][0]["keep"] is True
+
+
+def test_results_never_land_among_sources_and_reuse_a_model(library, tmp_path):
+    res = find_highlights(library, FindConfig(**FAST))  # default: FOLDER/avhd_highlights
+    out = library / "avhd_highlights"
+    assert res.out_dir == str(out) and (out / "model.pt").is_file()
+    again = find_highlights(
+        library, FindConfig(**FAST, model_path=str(out / "model.pt")), write=False
+    )
+    assert again.checkpoint is not None and not again.out_dir
+    for path, h in again.highlights.items():
+        np.testing.assert_allclose(h.score, res.highlights[path].score, atol=1e-5)
+
+
+def test_direct_mode_scores_by_pseudo_highlights(library):
+    res = find_highlights(library, FindConfig(**FAST, direct=True), write=False)
+    for h in res.highlights.values():
+        np.testing.assert_array_equal(h.score, h.av_ph)
+    assert res.checkpoint is None
+
+
+def test_cancel_stops_the_run(library):
+    token = CancelToken()
+
+    def progress(done, total, msg):
+        if msg.startswith("train"):
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        find_highlights(library, FindConfig(**FAST), write=False, progress=progress, cancel=token)
+
+
+def test_unwritable_output_is_a_clear_error(library, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(AvhdError, match="cannot write results"):
+        find_highlights(library, FindConfig(**FAST), out_dir=blocker / "out")
+
+
+def test_cli_train_then_score_and_refuse_other_features(library, tmp_path, capsys):
+    model = tmp_path / "m.pt"
+    fast = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", "cpu"]
+    assert main(["train", str(library), "--out", str(model), "--epochs", "2", *fast]) == 0
+    assert "model written" in capsys.readouterr().out
+    out = tmp_path / "scored"
+    assert (
+        main(["score", str(library / "clip 1.mp4"), "--model", str(model), "--out", str(out)]) == 0
+    )
+    doc = json.loads((out / "clip 1.highlights.json").read_text())
+    assert len(doc["clips"]) == 4 and doc["segments"]
+    assert (
+        main(
+            [
+                "score",
+                str(library / "clip 1.mp4"),
+                "--model",
+                str(model),
+                "--direct",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    doc = json.loads((out / "clip 1.highlights.json").read_text())
+    assert [c["score"] for c in doc["clips"]] == [c["av_ph"] for c in doc["clips"]]
+    assert (
+        main(
+            [
+                "train",
+                str(library),
+                "--out",
+                str(tmp_path / "t.pt"),
+                "--init",
+                str(model),
+                "--epochs",
+                "1",
+                *fast,
+            ]
+        )
+        == 0
+    )
+    from core.training import Checkpoint
+
+    with pytest.raises(ModelError, match="trained on test-colorhist"):
+        Checkpoint.load(model).check_features("effnet-lite0", "yamnet", 1280, 1024)
+    assert main(["find", str(tmp_path / "nothing-here")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
