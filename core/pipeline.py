@@ -206,6 +206,7 @@ def analyse(
             target_seconds=cfg.target_seconds,
             min_segment=cfg.min_segment,
             padding=cfg.padding,
+            tiebreak=p.av_ph,
         )
         hl = VideoHighlights(
             path=str(Path(f.path).resolve()),

@@ -39,6 +39,7 @@ def select_segments(
     target_seconds: float | None = None,
     min_segment: float = 2.0,
     padding: float = 0.0,
+    tiebreak: np.ndarray | None = None,
 ) -> list[Segment]:
     """Turn per-clip scores into merged highlight segments.
 
@@ -50,6 +51,9 @@ def select_segments(
         target_seconds: total selected duration; overrides ``top_fraction``.
         min_segment: shortest segment kept, in seconds.
         padding: seconds added before and after each segment.
+        tiebreak: optional ``(n,)`` secondary score ranking clips whose scores are equal
+            (e.g. the pseudo-highlight score when a model's outputs saturate); without it
+            ties keep clip order.
     """
     bounds = np.asarray(bounds, np.float64).reshape(-1, 2)
     scores = np.asarray(scores, np.float64)
@@ -67,7 +71,10 @@ def select_segments(
         if target_seconds < 0:
             raise ValueError("target_seconds must not be negative")
         target = float(target_seconds)
-    order = np.argsort(-scores, kind="stable")
+    if tiebreak is None:
+        order = np.argsort(-scores, kind="stable")
+    else:
+        order = np.lexsort((np.arange(n), -np.asarray(tiebreak, np.float64), -scores))
     chosen = np.zeros(n, bool)
     total = 0.0
     for i in order:

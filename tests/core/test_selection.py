@@ -40,3 +40,10 @@ def test_empty_and_bad_targets():
     with pytest.raises(ValueError):
         select_segments(B, S, top_fraction=1.5)
     assert select_segments(B, S, target_seconds=0) == []
+
+
+def test_tiebreak_ranks_equal_scores():
+    s = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], float)
+    assert _spans(select_segments(B, s, target_seconds=2)) == [(0.0, 2.0)]
+    tb = np.array([0.1, 0.2, 0.9, 0.3, 1, 1, 1, 1, 1, 1])
+    assert _spans(select_segments(B, s, target_seconds=2, tiebreak=tb)) == [(4.0, 6.0)]
