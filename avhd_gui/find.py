@@ -1,0 +1,187 @@
+"""Find highlights controller: runs a :class:`FindWorker` and feeds the library model.
+
+Not a widget: the main window connects its progress and outcome signals to the status
+bar and the problems panel, and the library model is updated here as results arrive.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from avhd_gui.library import LibraryModel, VideoState
+from avhd_gui.models import TargetModel
+from avhd_gui.settings import Target
+from avhd_gui.workers import FindFn, FindWorker, StageEta, format_eta, start_worker
+from core.artifacts import VideoHighlights
+
+BUSY_TEXT = {  # what a video being processed shows in the library, by stage
+    "extract": "extracting",
+    "categories": "finding categories",
+    "pseudo": "pseudo-labelling",
+    "train": "training",
+    "score": "scoring",
+}
+STAGE_TITLES = {
+    "extract": "Extracting features",
+    "categories": "Finding categories",
+    "pseudo": "Pseudo-highlights",
+    "train": "Training",
+    "score": "Scoring",
+}
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended: ``status`` is "finished", "cancelled" or "error"."""
+
+    status: str
+    scored: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    message: str = ""
+    result: object = None
+
+    def summary(self) -> str:
+        if self.status == "cancelled":
+            return f"Cancelled after {self.seconds:.0f} s"
+        if self.status == "error":
+            return f"Find highlights stopped: {self.message}"
+        text = f"Found highlights in {self.scored} video{'s' if self.scored != 1 else ''}"
+        if self.failed:
+            text += f", {self.failed} failed"
+        return text + f" ({self.seconds:.0f} s)"
+
+
+def reselect(vh: VideoHighlights, target: Target) -> list:
+    """Segments of ``vh`` for ``target``, from its existing scores (no model run)."""
+    from core.selection import select_segments
+
+    return select_segments(vh.bounds, vh.score, vh.duration, **target.kwargs())
+
+
+class FindController(QObject):
+    """Owns the worker thread of one Find highlights run at a time.
+
+    Signals:
+        running_changed(bool)
+        progress(stage_title, detail, eta_text, done, total)
+        file_failed(path, reason)
+        stopped(RunOutcome): after the thread has finished.
+    """
+
+    running_changed = Signal(bool)
+    progress = Signal(str, str, str, int, int)
+    file_failed = Signal(str, str)
+    stopped = Signal(object)
+
+    def __init__(self, library: LibraryModel, target: TargetModel,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.target = target
+        self.worker: FindWorker | None = None
+        self.thread: QThread | None = None
+        #: the previous run's thread and worker, kept until the next run so that they
+        #: are never deleted while Qt is still delivering their last signals
+        self.last_thread: QThread | None = None
+        self.last_worker: FindWorker | None = None
+        self._eta = StageEta()
+        self._outcome: RunOutcome | None = None
+        self._started = 0.0
+        self._run_target: Target | None = None
+        self._scored: set[str] = set()
+        self._failed: set[str] = set()
+
+    def is_running(self) -> bool:
+        return self.thread is not None
+
+    def start(self, inputs, paths: list[str], config, *, out_dir: str | None = None,
+              find_fn: FindFn | None = None) -> bool:
+        """Start a run over ``inputs`` (a folder or files) whose videos are ``paths``.
+
+        Returns False when a run is already going or there is nothing to do.
+        """
+        if self.is_running() or not paths:
+            return False
+        self._eta = StageEta()
+        self._outcome = None
+        self._started = time.monotonic()
+        self._run_target = self.target.target
+        self._scored, self._failed = set(), set()
+        self.library.mark_running(paths)
+        self.worker = FindWorker(inputs, config, out_dir=out_dir, find_fn=find_fn)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.video_ready.connect(self._on_video)
+        self.worker.file_failed.connect(self._on_failed)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.errored.connect(self._on_errored)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.thread = start_worker(self.worker)
+        self.thread.finished.connect(self._on_thread_finished)
+        self.running_changed.emit(True)
+        self.progress.emit("Starting", "", "", 0, 0)
+        return True
+
+    def cancel(self) -> None:
+        """Ask the run to stop at its next check (returns at once)."""
+        if self.worker is not None:
+            self.worker.token.cancel()
+            self.progress.emit("Cancelling", "", "", 0, 0)
+
+    def wait(self, ms: int = 10_000) -> bool:
+        """Block until the worker thread has finished (used when closing the window)."""
+        return self.thread.wait(ms) if self.thread is not None else True
+
+    # --- worker signals (main thread)
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        if self.worker is not None and self.worker.token.cancelled:
+            return
+        stage, detail, left = self._eta.update(done, total, message)
+        if stage in BUSY_TEXT:
+            self.library.set_busy_text(BUSY_TEXT[stage])
+        title = STAGE_TITLES.get(stage, stage.capitalize() or "Working")
+        self.progress.emit(title, detail, format_eta(left), done, total)
+
+    def _on_video(self, vh: VideoHighlights) -> None:
+        if self.target.target != self._run_target:
+            vh.segments = reselect(vh, self.target.target)
+        self.library.set_highlights(vh)
+        self._scored.add(vh.path)
+
+    def _on_failed(self, path: str, reason: str) -> None:
+        self._failed.add(path)
+        self.library.set_state(path, VideoState.FAILED, reason)
+        self.file_failed.emit(path, reason)
+
+    def _on_finished(self, result) -> None:
+        for path, vh in getattr(result, "highlights", {}).items():
+            if vh.path not in self._scored and path not in self._scored:
+                self._on_video(vh)
+        for path, reason in getattr(result, "failures", {}).items():
+            if path not in self._failed:
+                self._on_failed(str(path), str(reason))
+        self._outcome = RunOutcome("finished", len(self._scored), len(self._failed),
+                                   self._elapsed(), result=result)
+
+    def _on_errored(self, message: str) -> None:
+        self._outcome = RunOutcome("error", len(self._scored), len(self._failed),
+                                   self._elapsed(), message=message)
+
+    def _on_cancelled(self) -> None:
+        self._outcome = RunOutcome("cancelled", len(self._scored), len(self._failed),
+                                   self._elapsed())
+
+    def _on_thread_finished(self) -> None:
+        outcome = self._outcome or RunOutcome("error", message="the worker stopped early")
+        self.library.restore_running()
+        self.last_thread, self.last_worker = self.thread, self.worker
+        self.worker = None
+        self.thread = None
+        self.running_changed.emit(False)
+        self.stopped.emit(outcome)

@@ -1,0 +1,181 @@
+"""Side panels and the target control: library list, problems list, target editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from avhd_gui.library import LibraryModel
+from avhd_gui.models import TargetModel
+from avhd_gui.settings import Target
+
+
+class LibraryPanel(QStackedWidget):
+    """The video list, or a hint to open a folder while the library is empty.
+
+    Signals:
+        video_selected(str): the current video changed (its path).
+        open_requested(): the hint's button was pressed.
+    """
+
+    video_selected = Signal(str)
+    open_requested = Signal()
+
+    def __init__(self, model: LibraryModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        hint = QWidget(self)
+        lay = QVBoxLayout(hint)
+        lay.addStretch(1)
+        self.hint_label = QLabel("Open a folder of videos, or drop one here.", hint)
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.open_button = QPushButton("Open Folder…", hint)
+        self.open_button.clicked.connect(self.open_requested)
+        lay.addWidget(self.hint_label)
+        lay.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+
+        self.view = QListView(self)
+        self.view.setObjectName("libraryView")
+        self.view.setModel(model)
+        self.view.setIconSize(QSize(96, 72))
+        self.view.setUniformItemSizes(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setWordWrap(False)
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.addWidget(hint)
+        self.addWidget(self.view)
+        model.modelReset.connect(self._sync_page)
+        self._sync_page()
+
+    def _sync_page(self) -> None:
+        if self.model.rowCount() == 0 and self.model.folder:
+            self.hint_label.setText(f"No videos in {self.model.folder}.")
+        self.setCurrentIndex(1 if self.model.rowCount() else 0)
+
+    def _on_current(self, current, _previous) -> None:
+        if current.isValid():
+            self.video_selected.emit(current.data(LibraryModel.PathRole))
+
+    def select(self, path: str) -> bool:
+        row = self.model.row_of(path)
+        if row < 0:
+            return False
+        self.view.setCurrentIndex(self.model.index(row))
+        return True
+
+    def current_path(self) -> str | None:
+        idx = self.view.currentIndex()
+        return idx.data(LibraryModel.PathRole) if idx.isValid() else None
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 400)
+
+
+class ProblemsPanel(QTreeWidget):
+    """Files that failed, with the reason; one row per file (a retry replaces it)."""
+
+    count_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels(["File", "Reason"])
+        self.setRootIsDecorated(False)
+        self.setAlternatingRowColors(True)
+        self.setColumnWidth(0, 260)
+        self._rows: dict[str, QTreeWidgetItem] = {}
+
+    def add(self, path: str, reason: str) -> None:
+        item = self._rows.get(path)
+        if item is None:
+            item = QTreeWidgetItem([Path(path).name if path else "(library)", reason])
+            item.setToolTip(0, path)
+            self.addTopLevelItem(item)
+            self._rows[path] = item
+        item.setText(1, reason)
+        item.setToolTip(1, reason)
+        self.count_changed.emit(self.topLevelItemCount())
+
+    def remove(self, path: str) -> None:
+        item = self._rows.pop(path, None)
+        if item is not None:
+            self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+            self.count_changed.emit(self.topLevelItemCount())
+
+    def clear_all(self) -> None:
+        self.clear()
+        self._rows.clear()
+        self.count_changed.emit(0)
+
+    def reasons(self) -> dict[str, str]:
+        return {path: item.text(1) for path, item in self._rows.items()}
+
+
+class TargetControl(QWidget):
+    """Edits the :class:`TargetModel`: a top fraction or a reel length per video."""
+
+    def __init__(self, model: TargetModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.mode = QComboBox(self)
+        self.mode.addItem("Top share", "fraction")
+        self.mode.addItem("Reel length", "seconds")
+        self.mode.setToolTip("Select the best-scored part of each video, by share or length")
+        self.value = QDoubleSpinBox(self)
+        self.value.setKeyboardTracking(False)
+        self.value.setToolTip("Re-selects the highlight segments instantly from the scores")
+        label = QLabel("Target:", self)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 0, 4, 0)
+        lay.addWidget(label)
+        lay.addWidget(self.mode)
+        lay.addWidget(self.value)
+        self.mode.currentIndexChanged.connect(self._on_mode)
+        self.value.valueChanged.connect(self._on_value)
+        model.changed.connect(self._show)
+        self._show(model.target)
+
+    def _show(self, target: Target) -> None:
+        """Reflect the model without echoing the change back to it."""
+        for w in (self.mode, self.value):
+            w.blockSignals(True)
+        self.mode.setCurrentIndex(0 if target.mode == "fraction" else 1)
+        if target.mode == "fraction":
+            self.value.setRange(1, 100)
+            self.value.setDecimals(0)
+            self.value.setSingleStep(5)
+            self.value.setSuffix(" %")
+            self.value.setValue(round(target.fraction * 100))
+        else:
+            self.value.setRange(1, 3600)
+            self.value.setDecimals(0)
+            self.value.setSingleStep(5)
+            self.value.setSuffix(" s per video")
+            self.value.setValue(target.seconds)
+        for w in (self.mode, self.value):
+            w.blockSignals(False)
+
+    def _on_mode(self, index: int) -> None:
+        self.model.set_mode(self.mode.itemData(index))
+
+    def _on_value(self, value: float) -> None:
+        self.model.set_value(value / 100 if self.model.target.mode == "fraction" else value)

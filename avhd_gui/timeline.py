@@ -1,0 +1,482 @@
+"""Timeline: clip scores, pseudo-highlight curves, selected segments and the playhead.
+
+Built on a pyqtgraph PlotWidget. All segments are one BarGraphItem and every curve one
+PlotDataItem, so redrawing thousands of clips stays fast (see ``bench/timeline.py``).
+Colours are derived from the widget's palette and follow light/dark changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from avhd_gui.decimate import line_polyline, step_polyline
+from avhd_gui.library import format_time
+from avhd_gui.models import Playhead
+from avhd_gui.resources import icon
+from core.artifacts import Segment, VideoHighlights
+
+Y_LABEL_BASE = -0.16  # pseudo-labels are drawn as a band below the score axis
+Y_LABEL_TOP = -0.05
+Y_MIN, Y_MAX = -0.19, 1.08
+Y_SEGMENT_BAR = 1.025  # selected segments also get a solid bar above the score range
+
+#: curve name -> (legend text, visible by default)
+CURVES = {
+    "score": ("Score", True),
+    "a_ph": ("A-PH", True),
+    "v_ph": ("V-PH", True),
+    "av_ph": ("AV-PH", False),
+    "pseudo": ("Pseudo-labels", True),
+    "segments": ("Segments", True),
+}
+
+
+TIPS = {
+    "score": "the model's highlight score of each clip",
+    "a_ph": "audio pseudo-highlight score (audio similarity to the video's category)",
+    "v_ph": "visual pseudo-highlight score (visual similarity to the video's category)",
+    "av_ph": "combined audio-visual pseudo-highlight score",
+    "pseudo": "pseudo-labels the model was trained on (band below the axis)",
+    "segments": "highlight segments selected for the current target",
+}
+
+
+def _display_scale(values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Values for display in [0, 1]: unchanged when already there, else min-max scaled."""
+    v = np.asarray(values, np.float64)
+    finite = v[np.isfinite(v)]
+    if finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0):
+        return v, False
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi - lo < 1e-12:
+        return np.full_like(v, 0.5), True
+    return (v - lo) / (hi - lo), True
+
+
+def timeline_colors(pal: QPalette) -> dict[str, QColor]:
+    """Curve colours derived from ``pal`` (highlight hue, rotated; lightness by mode)."""
+    base = pal.color(QPalette.ColorRole.Base)
+    text = pal.color(QPalette.ColorRole.Text)
+    hl = pal.color(QPalette.ColorRole.Highlight)
+    dark = base.lightness() < 128
+    h = hl.hslHue() if hl.hslHue() >= 0 else 210
+    s = max(hl.hslSaturation(), 140)
+    light = 165 if dark else 95
+
+    def hue(offset: int, alpha: int = 255) -> QColor:
+        return QColor.fromHsl((h + offset) % 360, s, light, alpha)
+
+    def with_alpha(c: QColor, a: int) -> QColor:
+        c = QColor(c)
+        c.setAlpha(a)
+        return c
+
+    return {
+        "background": base,
+        "foreground": text,
+        "grid": with_alpha(text, 45),
+        "score": hue(0),
+        "score_fill": hue(0, 40),
+        "a_ph": hue(130),
+        "v_ph": hue(230),
+        "av_ph": hue(300),
+        "pseudo": with_alpha(text, 150),
+        "pseudo_fill": with_alpha(text, 70),
+        # a warm counterpart of the highlight hue, so shading never hides the score fill
+        "segments": QColor.fromHsl((h + 180) % 360, 230, 150 if dark else 160,
+                                   60 if dark else 75),
+        "segments_bar": QColor.fromHsl((h + 180) % 360, 230, 140 if dark else 120),
+        "playhead": text,
+    }
+
+
+class TimeAxis(pg.AxisItem):
+    """A bottom axis labelled ``m:ss`` (with hundredths when zoomed in)."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [format_time(v, fraction=spacing < 1) for v in values]
+
+
+class _Plot(pg.PlotWidget):
+    """PlotWidget with keyboard zoom and pan."""
+
+    def __init__(self, timeline: TimelineWidget) -> None:
+        super().__init__(axisItems={"bottom": TimeAxis(orientation="bottom")})
+        self._timeline = timeline
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def keyPressEvent(self, ev) -> None:
+        key, mods = ev.key(), ev.modifiers()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self._timeline.zoom(0.5)
+        elif key == Qt.Key.Key_Minus:
+            self._timeline.zoom(2.0)
+        elif key in (Qt.Key.Key_0, Qt.Key.Key_Home):
+            self._timeline.zoom_fit()
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and (
+                mods & Qt.KeyboardModifier.ShiftModifier):
+            self._timeline.pan(-0.2 if key == Qt.Key.Key_Left else 0.2)
+        else:
+            super().keyPressEvent(ev)
+            return
+        ev.accept()
+
+
+class TimelineWidget(QWidget):
+    """Scores of one video over time, with the shared playhead.
+
+    Signals:
+        curve_toggled(name, visible): a legend check box changed a curve's visibility.
+    """
+
+    curve_toggled = Signal(str, bool)
+
+    def __init__(self, playhead: Playhead, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.playhead = playhead
+        self.highlights: VideoHighlights | None = None
+        self.segments: list[Segment] = []
+        self._bounds = np.zeros((0, 2))
+        self.hover_text = ""
+
+        self.plot = _Plot(self)
+        self.plot.setMinimumHeight(140)
+        pi = self.plot.getPlotItem()
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        pi.setLabel("left", "score")
+        pi.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        pi.showGrid(x=True, y=True, alpha=0.25)
+        self.vb = pi.getViewBox()
+        self.vb.disableAutoRange()
+        self.vb.setMouseEnabled(x=True, y=False)
+        self.vb.setYRange(Y_MIN, Y_MAX, padding=0)
+        self.vb.setLimits(yMin=Y_MIN, yMax=Y_MAX, xMin=0, xMax=1, minXRange=0.2)
+        self.vb.setXRange(0, 1, padding=0)
+
+        self.items: dict[str, pg.GraphicsObject] = {
+            "segments": pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y0=Y_MIN, y1=Y_MAX,
+                                        pen=None),
+            "segments_bar": pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y0=Y_SEGMENT_BAR,
+                                            y1=Y_MAX, pen=None),
+            "pseudo": pg.PlotCurveItem(fillLevel=Y_LABEL_BASE, connect="finite"),
+            "score": pg.PlotCurveItem(fillLevel=0.0, connect="finite"),
+            "av_ph": pg.PlotCurveItem(connect="finite"),
+            "a_ph": pg.PlotCurveItem(connect="finite"),
+            "v_ph": pg.PlotCurveItem(connect="finite"),
+        }
+        #: clip-level values of each curve as shown (``None``: no data, e.g. no audio)
+        self._values: dict[str, np.ndarray | None] = {}
+        for z, item in enumerate(self.items.values()):
+            item.setZValue(z - 10)
+            pi.addItem(item)
+        self.line = pg.InfiniteLine(pos=0, angle=90, movable=True)
+        self.line.setZValue(10)
+        self.line.sigDragged.connect(self._on_line_dragged)
+        pi.addItem(self.line)
+
+        self.toggles: dict[str, QCheckBox] = {}
+        legend = QHBoxLayout()
+        legend.setContentsMargins(6, 2, 6, 0)
+        for name, (text, visible) in CURVES.items():
+            box = QCheckBox(text, self)
+            box.setChecked(visible)
+            box.setToolTip(f"Show or hide: {TIPS[name]}")
+            box.toggled.connect(lambda on, n=name: self._on_toggle(n, on))
+            self.toggles[name] = box
+            self.items[name].setVisible(visible)
+            legend.addWidget(box)
+        self.items["segments_bar"].setVisible(self.items["segments"].isVisible())
+        self.info = QLabel(self)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        legend.addWidget(self.info, 1)
+        self.fit_button = QToolButton(self)
+        self.fit_button.setToolTip("Show the whole video (0)")
+        self.fit_button.setAutoRaise(True)
+        self.fit_button.clicked.connect(self.zoom_fit)
+        legend.addWidget(self.fit_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(legend)
+        layout.addWidget(self.plot, 1)
+
+        self._scaled: dict[str, bool] = {}
+        self._loading = False
+        self.placeholder = QLabel("", self.plot)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.vb.sigXRangeChanged.connect(self._redraw)
+        self.vb.sigResized.connect(self._redraw)
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30,
+                                     slot=self._on_mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        playhead.moved.connect(self._on_playhead)
+        self.apply_palette()
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, 220)
+
+    # --- data
+    @property
+    def n_clips(self) -> int:
+        return int(len(self._bounds))
+
+    def set_placeholder(self, text: str) -> None:
+        """A hint shown over the empty plot ("" hides it)."""
+        self.placeholder.setText(text)
+        self.placeholder.setVisible(bool(text))
+        self.placeholder.resize(self.plot.size())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.placeholder.resize(self.plot.size())
+
+    def set_duration(self, duration: float) -> None:
+        """Set the time axis for a video without scores, so its playhead can still scrub."""
+        if self.highlights is not None or duration <= 0:
+            return
+        self.line.setBounds((0, duration))
+        self.vb.setLimits(xMin=0, xMax=duration)
+        self.vb.setXRange(0, duration, padding=0)
+
+    def set_highlights(self, vh: VideoHighlights | None, duration: float = 0.0,
+                       placeholder: str = "") -> None:
+        """Show ``vh`` and fit the view to it.
+
+        ``None`` clears the curves; ``duration`` then still sets the time axis and
+        ``placeholder`` says why the plot is empty.
+        """
+        self.highlights = vh
+        if vh is None or vh.n_clips == 0:
+            self._bounds = np.zeros((0, 2))
+            self._values = {}
+            self._redraw()
+            self.set_segments([])
+            self.info.setText("")
+            self.set_duration(duration)
+            self.set_placeholder(placeholder)
+            return
+        self.set_placeholder("")
+        b = np.asarray(vh.bounds, np.float64).reshape(-1, 2)
+        self._bounds = b
+        duration = float(max(vh.duration, b[-1, 1]))
+        self._values = {
+            "score": np.asarray(vh.score, np.float64),
+            "pseudo": Y_LABEL_BASE
+            + (Y_LABEL_TOP - Y_LABEL_BASE) * np.asarray(vh.pseudo_label, np.float64),
+        }
+        for name in ("a_ph", "v_ph", "av_ph"):
+            values = getattr(vh, name)
+            if values is None:
+                self._values[name], self._scaled[name] = None, False
+            else:
+                self._values[name], self._scaled[name] = _display_scale(values)
+            text = CURVES[name][0] + (" (scaled)" if self._scaled[name] else "")
+            if values is None:
+                text += " (none)"
+            self.toggles[name].setText(text)
+        self.set_segments(vh.segments)
+        self.line.setBounds((0, duration))
+        self._loading = True  # one redraw below, not one per view change
+        try:
+            self.vb.setLimits(xMin=0, xMax=duration)
+            self.vb.setXRange(0, duration, padding=0)
+        finally:
+            self._loading = False
+        self._redraw()
+        self.info.setText(f"{vh.n_clips} clips of {vh.clip_seconds:g} s")
+
+    def _redraw(self, *_args) -> None:
+        """Recompute the drawn polylines for the visible span (one point pair per pixel)."""
+        if self._loading:
+            return
+        (x0, x1), _ = self.vb.viewRange()
+        columns = max(1, int(self.vb.width()))
+        for name in ("score", "pseudo", "a_ph", "v_ph", "av_ph"):
+            item, values = self.items[name], self._values.get(name)
+            if values is None or not self.n_clips:
+                item.setData([], [])
+            elif item.isVisible():
+                poly = step_polyline if name in ("score", "pseudo") else line_polyline
+                item.setData(*poly(self._bounds, values, x0, x1, columns))
+
+    def set_segments(self, segments: list[Segment]) -> None:
+        """Shade ``segments`` (only kept ones)."""
+        self.segments = [s for s in segments if s.keep]
+        x0 = np.array([s.start for s in self.segments], float)
+        x1 = np.array([s.end for s in self.segments], float)
+        self.items["segments"].setOpts(x0=x0, x1=x1, y0=Y_MIN, y1=Y_MAX)
+        self.items["segments_bar"].setOpts(x0=x0, x1=x1, y0=Y_SEGMENT_BAR, y1=Y_MAX)
+
+    def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Clip centres and the per-clip values of curve ``name`` as displayed."""
+        values = self._values.get(name)
+        if values is None or not self.n_clips:
+            return np.zeros(0), np.zeros(0)
+        return self._bounds.mean(axis=1), values
+
+    def visible_curves(self) -> list[str]:
+        """Names of the curves that are shown and hold data."""
+        shown = []
+        for name, item in self.items.items():
+            if not item.isVisible() or name == "segments_bar":
+                continue
+            if name == "segments":
+                if self.segments:
+                    shown.append(name)
+            elif len(self.curve_data(name)[1]):
+                shown.append(name)
+        return shown
+
+    def set_curve_visible(self, name: str, visible: bool) -> None:
+        self.toggles[name].setChecked(visible)
+
+    def _on_toggle(self, name: str, on: bool) -> None:
+        self.items[name].setVisible(on)
+        if name == "segments":
+            self.items["segments_bar"].setVisible(on)
+        if on:
+            self._redraw()
+        self.curve_toggled.emit(name, on)
+
+    # --- view
+    def zoom(self, factor: float) -> None:
+        """Scale the visible time span by ``factor`` around the playhead (or the centre)."""
+        (x0, x1), _ = self.vb.viewRange()
+        center = self.line.value() if x0 <= self.line.value() <= x1 else (x0 + x1) / 2
+        self.vb.scaleBy(x=factor, y=1.0, center=QPointF(center, 0.0))
+
+    def pan(self, fraction: float) -> None:
+        (x0, x1), _ = self.vb.viewRange()
+        self.vb.translateBy(x=(x1 - x0) * fraction, y=0.0)
+
+    def zoom_fit(self) -> None:
+        end = float(self._bounds[-1, 1]) if self.n_clips else 1.0
+        if self.highlights is not None:
+            end = max(end, float(self.highlights.duration))
+        self.vb.setXRange(0, end, padding=0)
+
+    # --- playhead
+    def _on_playhead(self, seconds: float, source: object) -> None:
+        if source is self:
+            return
+        self.line.blockSignals(True)
+        self.line.setValue(seconds)
+        self.line.blockSignals(False)
+        (x0, x1), _ = self.vb.viewRange()
+        if not x0 <= seconds <= x1:  # keep the playhead in view while playing
+            self.vb.translateBy(x=seconds - (x0 + x1) / 2, y=0.0)
+
+    def _on_line_dragged(self, line) -> None:
+        self.playhead.set_position(line.value(), self)
+
+    def _on_mouse_clicked(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or ev.isAccepted():
+            return
+        if not self.vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        x = self.vb.mapSceneToView(ev.scenePos()).x()
+        self.line.setValue(x)
+        self.playhead.set_position(self.line.value(), self)
+
+    # --- hover
+    def clip_at(self, seconds: float) -> int:
+        """Index of the clip covering ``seconds`` (-1 when none)."""
+        if not self.n_clips:
+            return -1
+        i = int(np.searchsorted(self._bounds[:, 0], seconds, side="right")) - 1
+        if 0 <= i < self.n_clips and seconds <= self._bounds[i, 1]:
+            return i
+        return -1
+
+    def tooltip_at(self, seconds: float) -> str:
+        """The hover text for time ``seconds``: the clip and its scores."""
+        vh = self.highlights
+        i = self.clip_at(seconds)
+        if vh is None or i < 0:
+            return ""
+        a = "–" if vh.a_ph is None else f"{vh.a_ph[i]:.3f}"
+        return (
+            f"{format_time(seconds, fraction=True)} · clip {i + 1}/{vh.n_clips} "
+            f"({format_time(vh.bounds[i, 0], fraction=True)}–"
+            f"{format_time(vh.bounds[i, 1], fraction=True)})\n"
+            f"score {vh.score[i]:.3f}\nA-PH {a}\nV-PH {vh.v_ph[i]:.3f}\n"
+            f"AV-PH {vh.av_ph[i]:.3f} · pseudo-label {int(vh.pseudo_label[i])}"
+        )
+
+    def _on_mouse_moved(self, args) -> None:
+        pos = args[0]
+        if not self.vb.sceneBoundingRect().contains(pos):
+            self.hover_text = ""
+            QToolTip.hideText()
+            return
+        self.hover_text = self.tooltip_at(self.vb.mapSceneToView(pos).x())
+        if self.hover_text:
+            QToolTip.showText(QCursor.pos(), self.hover_text, self.plot)
+        else:
+            QToolTip.hideText()
+
+    # --- palette
+    def apply_palette(self) -> None:
+        """Recolour everything from the current palette."""
+        c = timeline_colors(self.palette())
+        self.plot.setBackground(c["background"])
+        pi = self.plot.getPlotItem()
+        for axis in ("left", "bottom"):
+            ax = pi.getAxis(axis)
+            ax.setPen(pg.mkPen(c["foreground"]))
+            ax.setTextPen(pg.mkPen(c["foreground"]))
+        self.items["score"].setPen(pg.mkPen(c["score"], width=1.5))
+        self.items["score"].setBrush(pg.mkBrush(c["score_fill"]))
+        for name in ("a_ph", "v_ph", "av_ph"):
+            self.items[name].setPen(pg.mkPen(c[name], width=1))
+        self.items["pseudo"].setPen(pg.mkPen(c["pseudo"], width=1))
+        self.items["pseudo"].setBrush(pg.mkBrush(c["pseudo_fill"]))
+        self.items["segments"].setOpts(brush=pg.mkBrush(c["segments"]), pen=None)
+        self.items["segments_bar"].setOpts(brush=pg.mkBrush(c["segments_bar"]), pen=None)
+        self.line.setPen(pg.mkPen(c["playhead"], width=2))
+        self.line.setHoverPen(pg.mkPen(c["score"], width=3))
+        for name, box in self.toggles.items():
+            box.setIcon(self._swatch(name, c))
+        self.fit_button.setIcon(icon("zoom-fit", self.palette()))
+
+    @staticmethod
+    def _swatch(name: str, c: dict[str, QColor]) -> QIcon:
+        px = QPixmap(16, 16)
+        px.fill(Qt.GlobalColor.transparent)
+        p = QPainter(px)
+        if name in ("segments", "pseudo"):
+            p.fillRect(1, 3, 14, 10, c["segments"] if name == "segments" else c["pseudo_fill"])
+            if name == "segments":
+                p.fillRect(1, 3, 14, 3, c["segments_bar"])
+            if name == "pseudo":
+                p.setPen(pg.mkPen(c["pseudo"], width=1))
+                p.drawRect(1, 3, 13, 9)
+        else:
+            if name == "score":
+                p.fillRect(1, 8, 14, 7, c["score_fill"])
+            p.setPen(pg.mkPen(c[name], width=2.5))
+            p.drawLine(1, 8, 15, 8)
+        p.end()
+        return QIcon(px)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.apply_palette()

@@ -1,0 +1,251 @@
+"""Background work: probing videos (duration, thumbnail) and running Find highlights.
+
+One worker pattern (STYLE rule 9): a parentless :class:`QObject` moved to a
+:class:`QThread`; its ``run`` slot does the work and reports through signals, which Qt
+delivers to the main thread. ``done`` is always the last signal and stops the thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtGui import QImage
+
+from core.errors import AvhdError, Cancelled
+from core.progress import CancelToken
+
+log = logging.getLogger(__name__)
+
+THUMB_WIDTH = 128
+
+
+@dataclass
+class Probe:
+    """What the library shows of a video before it is scored."""
+
+    duration: float | None
+    fps: float | None
+    thumbnail: QImage | None
+
+
+def probe_video(path: str, thumb_width: int = THUMB_WIDTH) -> Probe:
+    """Duration and frame rate (``core.media.probe``) and a thumbnail decoded with PyAV.
+
+    Raises:
+        AvhdError: the file cannot be read as video.
+    """
+    from core.media import probe
+
+    info = probe(path)
+    return Probe(duration=info.duration, fps=info.fps or None,
+                 thumbnail=thumbnail(path, info.duration, thumb_width))
+
+
+def thumbnail(path: str, duration: float, width: int = THUMB_WIDTH) -> QImage | None:
+    """One frame a little into the video, ``width`` pixels wide (None if none decodes)."""
+    import av
+
+    try:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            if duration > 2:  # a frame a little in is more telling than the first one
+                container.seek(int(min(duration * 0.1, 5.0) * 1_000_000))
+            for frame in container.decode(stream):
+                h = max(2, round(width * frame.height / max(1, frame.width)))
+                rgb = frame.reformat(width=width, height=h, format="rgb24").to_ndarray()
+                return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0],
+                              QImage.Format.Format_RGB888).copy()
+    except (av.error.FFmpegError, OSError, IndexError) as exc:
+        log.info("no thumbnail for %s: %s", path, exc)
+    return None
+
+
+def saved_highlights(folder: str) -> list:
+    """The ``VideoHighlights`` a previous Find highlights run wrote for ``folder``."""
+    from pathlib import Path
+
+    from core.artifacts import VideoHighlights
+    from core.pipeline import OUTPUT_DIRNAME
+
+    out = []
+    for f in sorted((Path(folder) / OUTPUT_DIRNAME).glob("*.highlights.json")):
+        try:
+            out.append(VideoHighlights.load(f))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.info("ignoring unreadable %s: %s", f, exc)
+    return out
+
+
+class ProbeWorker(QObject):
+    """Probes a list of videos one by one; a failed file never stops the others.
+
+    Then, when ``results_folder`` is given, loads the results a previous run saved there.
+    """
+
+    probed = Signal(str, object)  # path, Probe
+    failed = Signal(str, str)  # path, reason
+    saved = Signal(object)  # VideoHighlights of an earlier run
+    done = Signal()
+
+    def __init__(self, paths: list[str], results_folder: str | None = None) -> None:
+        super().__init__()
+        self.paths = list(paths)
+        self.results_folder = results_folder
+        self.token = CancelToken()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            for vh in saved_highlights(self.results_folder) if self.results_folder else []:
+                self.saved.emit(vh)
+            for path in self.paths:
+                if self.token.cancelled:
+                    break
+                try:
+                    self.probed.emit(path, probe_video(path))
+                except AvhdError as exc:
+                    self.failed.emit(path, str(exc))
+                except Exception as exc:  # a broken file must not stop the rest
+                    log.warning("probing %s failed: %r", path, exc)
+                    self.failed.emit(path, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.done.emit()
+
+
+FindFn = Callable[..., object]
+
+
+class FindWorker(QObject):
+    """Runs ``core.pipeline.find_highlights`` over the library's videos.
+
+    Signals:
+        progress(done, total, message): as reported by the pipeline.
+        video_ready(VideoHighlights): one video's result, as soon as it is ready.
+        file_failed(path, reason): one file could not be processed.
+        finished(FindResult): the run completed.
+        errored(str): the run stopped on an error.
+        cancelled(): the run stopped because the token was set.
+        done(): always last.
+    """
+
+    progress = Signal(int, int, str)
+    video_ready = Signal(object)
+    file_failed = Signal(str, str)
+    finished = Signal(object)
+    errored = Signal(str)
+    cancelled = Signal()
+    done = Signal()
+
+    def __init__(self, inputs, config, *, out_dir: str | None = None,
+                 find_fn: FindFn | None = None) -> None:
+        super().__init__()
+        self.inputs = inputs
+        self.config = config
+        self.out_dir = out_dir
+        self.token = CancelToken()
+        self._find_fn = find_fn
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.progress.emit(int(done), int(total), str(message))
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            find = self._find_fn
+            if find is None:
+                from core.pipeline import find_highlights as find
+            result = find(
+                self.inputs,
+                self.config,
+                out_dir=self.out_dir,
+                progress=self._progress,
+                cancel=self.token,
+                on_video=self.video_ready.emit,
+                on_error=lambda path, reason: self.file_failed.emit(str(path), str(reason)),
+            )
+        except Cancelled:
+            self.cancelled.emit()
+        except AvhdError as exc:
+            self.errored.emit(str(exc))
+        except Exception as exc:
+            log.warning("find highlights stopped on an unexpected error", exc_info=True)
+            self.errored.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.finished.emit(result)
+        finally:
+            self.done.emit()
+
+
+_threads: weakref.WeakSet[QThread] = weakref.WeakSet()
+
+
+def running_threads() -> list[QThread]:
+    """Worker threads started by :func:`start_worker` that have not finished."""
+    out = []
+    for t in list(_threads):
+        try:
+            if not t.isFinished():
+                out.append(t)
+        except RuntimeError:  # its C++ object is gone: finished and deleted
+            continue
+    return out
+
+
+def start_worker(worker: QObject) -> QThread:
+    """Move ``worker`` (parentless, with ``run`` and ``done``) to a new thread and start it.
+
+    The caller keeps references to both until ``thread.finished``.
+    """
+    thread = QThread()
+    _threads.add(thread)
+    thread.setObjectName(type(worker).__name__)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.done.connect(thread.quit)
+    thread.start()
+    return thread
+
+
+class StageEta:
+    """Estimates the time left in the current stage from ``progress`` calls.
+
+    Messages look like ``"extract: clip.mp4"``: the part before the colon is the stage.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.stage = ""
+        self._start = 0.0
+        self._start_done = 0
+        self._last_done = 0
+
+    def update(self, done: int, total: int, message: str) -> tuple[str, str, float | None]:
+        """Return ``(stage, detail, seconds_left or None)``."""
+        stage, _, detail = message.partition(":")
+        if not _:
+            stage, detail = "", message
+        stage, detail = stage.strip(), detail.strip()
+        now = self._clock()
+        if stage != self.stage or done < self._last_done:
+            self.stage, self._start, self._start_done = stage, now, done
+        self._last_done = done
+        elapsed = now - self._start
+        left = None
+        if total > 0 and done > self._start_done and elapsed > 0.2:
+            rate = (done - self._start_done) / elapsed
+            left = max(0.0, (total - done) / rate)
+        return stage, detail, left
+
+
+def format_eta(seconds: float | None) -> str:
+    """``"about 12 s left"`` / ``"about 3 min left"``; "" when unknown."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"about {max(1, round(seconds))} s left"
+    return f"about {round(seconds / 60)} min left"
