@@ -1,8 +1,10 @@
 """``avhd-gui``: start the editor, or render a screenshot headless.
 
-Screenshot mode (``--screenshot PATH``) opens ``--open FOLDER``, optionally runs Find
-highlights to completion (``--find``), selects a video (``--select NAME``), saves a PNG of
-the main window and exits: 0 on success, 1 on failure (with a message on stderr).
+Screenshot mode (``--screenshot PATH``) opens ``--open FOLDER`` (with its saved project, so
+hand edits show), optionally runs Find highlights to completion (``--find``), selects a
+video (``--select NAME``), moves the playhead (``--playhead SECONDS``), saves a PNG of the
+main window and exits: 0 on success, 1 on failure (with a message on stderr). It never
+writes the project.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", metavar="FOLDER", help="open this folder of videos")
     p.add_argument("--find", action="store_true", help="run Find highlights after opening")
     p.add_argument("--select", metavar="NAME", help="select this video (file or relative name)")
+    p.add_argument("--playhead", type=float, metavar="SECONDS",
+                   help="screenshot mode: put the playhead here in the selected video")
     p.add_argument("--screenshot", metavar="PATH",
                    help="save a PNG of the window and exit (headless; settings are not saved)")
     p.add_argument("--size", default="1280x760", metavar="WxH",
@@ -121,7 +125,7 @@ def run_screenshot(win, args) -> Path:
     elif args.find or args.select:
         raise ScreenshotError("--find and --select need --open FOLDER")
     if args.find:
-        if not win.find_highlights():
+        if not win.find_highlights(reset_edits=False):  # never asks: hand edits stay
             raise ScreenshotError("Find highlights could not start (no readable video?)")
         got = _wait(win.find_stopped, args.timeout)
         if got is None:
@@ -138,6 +142,11 @@ def run_screenshot(win, args) -> Path:
         win.library_panel.select(item.path)
     if win.current_path and win.player.media is not None and not win.player._first_frame:
         _wait(win.player.frame_shown, 5)
+    if args.playhead is not None:
+        if not win.current_path:
+            raise ScreenshotError("--playhead needs a selected video")
+        win.playhead.set_position(args.playhead)
+        _settle(700)  # the player seeks and shows the frame there
     _settle()
     out = Path(args.screenshot)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -159,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
     win = MainWindow(AppSettings(persist=not headless))
     if headless:
+        win.project.autosave = False  # a screenshot reads the project, never writes it
         try:
             out = run_screenshot(win, args)
         except ScreenshotError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from avhd_gui.editing import reselect
 from avhd_gui.library import LibraryModel, VideoState
 from avhd_gui.models import TargetModel
 from avhd_gui.settings import Target
@@ -55,13 +56,6 @@ class RunOutcome:
         return text + f" ({self.seconds:.0f} s)"
 
 
-def reselect(vh: VideoHighlights, target: Target) -> list:
-    """Segments of ``vh`` for ``target``, from its existing scores (no model run)."""
-    from core.selection import select_segments
-
-    return select_segments(vh.bounds, vh.score, vh.duration, **target.kwargs())
-
-
 class FindController(QObject):
     """Owns the worker thread of one Find highlights run at a time.
 
@@ -78,10 +72,14 @@ class FindController(QObject):
     stopped = Signal(object)
 
     def __init__(self, library: LibraryModel, target: TargetModel,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, selection=None) -> None:
         super().__init__(parent)
         self.library = library
         self.target = target
+        #: the :class:`~avhd_gui.editing.SegmentsModel` that merges results with hand edits
+        self.selection = selection
+        #: True for a run whose results replace hand edits (``merge_found(reset=True)``)
+        self.reset_edits = False
         self.worker: FindWorker | None = None
         self.thread: QThread | None = None
         #: the previous run's thread and worker, kept until the next run so that they
@@ -99,13 +97,15 @@ class FindController(QObject):
         return self.thread is not None
 
     def start(self, inputs, paths: list[str], config, *, out_dir: str | None = None,
-              find_fn: FindFn | None = None) -> bool:
+              find_fn: FindFn | None = None, reset_edits: bool = False) -> bool:
         """Start a run over ``inputs`` (a folder or files) whose videos are ``paths``.
 
-        Returns False when a run is already going or there is nothing to do.
+        Hand-edited segments are kept unless ``reset_edits``. Returns False when a run is
+        already going or there is nothing to do.
         """
         if self.is_running() or not paths:
             return False
+        self.reset_edits = reset_edits
         self._eta = StageEta()
         self._outcome = None
         self._started = time.monotonic()
@@ -151,7 +151,11 @@ class FindController(QObject):
     def _on_video(self, vh: VideoHighlights) -> None:
         if self.target.target != self._run_target:
             vh.segments = reselect(vh, self.target.target)
-        self.library.set_highlights(vh)
+        key = vh.path
+        if self.selection is not None:
+            key = self.selection.key(vh.path)
+            vh.segments = self.selection.found(key, vh.segments, reset=self.reset_edits)
+        self.library.set_highlights(vh, key)
         self._scored.add(vh.path)
 
     def _on_failed(self, path: str, reason: str) -> None:

@@ -37,6 +37,8 @@ class VideoItem:
     thumbnail: QImage | None = None
     icon: QIcon | None = None
     highlights: VideoHighlights | None = None
+    #: the segments were changed by hand (set by the selection model)
+    edited: bool = False
     #: state and reason to go back to when a run touching this item is cancelled
     previous_state: VideoState = VideoState.NEW
     previous_reason: str = ""
@@ -127,7 +129,7 @@ class LibraryModel(QAbstractListModel):
             return self.busy_text
         if item.state is VideoState.SCORED and item.highlights is not None:
             n = len([s for s in item.highlights.segments if s.keep])
-            return f"scored, {n} segment{'s' if n != 1 else ''}"
+            return f"{'edited' if item.edited else 'scored'}, {n} segment{'s' if n != 1 else ''}"
         return item.state.value
 
     # --- loading
@@ -234,6 +236,12 @@ class LibraryModel(QAbstractListModel):
             item.duration = float(vh.duration)
         self._changed(item.path)
         self.highlights_changed.emit(item.path)
+
+    def set_edited(self, path: str, edited: bool) -> None:
+        item = self.item(path)
+        if item is not None and item.edited != edited:
+            item.edited = edited
+            self._changed(path)
 
     def set_segments(self, path: str, segments: list[Segment]) -> None:
         item = self.item(path)

@@ -1,4 +1,9 @@
-"""The main window: library, preview player, timeline, toolbar and status bar."""
+"""The main window: library, preview player, timeline, toolbar and status bar.
+
+The window wires models to widgets: the library, the segment selection (with its undo
+stack), the target, the playhead and marks, the current model and the project. Project,
+model, export and retrain commands live in :class:`avhd_gui.window_files.FileCommands`.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +11,43 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QSplitter,
     QToolBar,
+    QToolButton,
+    QUndoView,
     QWidget,
 )
 
 from avhd_gui import __version__
+from avhd_gui.edit_actions import EditActions
+from avhd_gui.editing import SegmentsModel
 from avhd_gui.find import FindController, RunOutcome, reselect
-from avhd_gui.library import LibraryModel, VideoState, scan_folder
-from avhd_gui.models import Playhead, TargetModel, describe_target
+from avhd_gui.library import LibraryModel, VideoState, format_time, scan_folder
+from avhd_gui.models import Marks, Playhead, TargetModel, describe_target
 from avhd_gui.panels import LibraryPanel, ProblemsPanel, TargetControl
 from avhd_gui.player import PlayerWidget
+from avhd_gui.projects import ProjectController
 from avhd_gui.resources import icon
+from avhd_gui.retrain import CurrentModel
 from avhd_gui.settings import AppSettings, find_config
 from avhd_gui.timeline import CURVES, TimelineWidget
+from avhd_gui.window_files import FileCommands
 from avhd_gui.workers import Probe, ProbeWorker, start_worker
 from core.errors import AvhdError
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileCommands, QMainWindow):
     """The AVHD editor window.
 
     Signals:
@@ -49,11 +62,21 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or AppSettings()
+        #: one undo stack for every edit: segments and the target
+        self.undo_stack = QUndoStack(self)
         self.library = LibraryModel(self)
         self.library.failed_icon = icon("warning")
+        self.selection = SegmentsModel(self.library, self.undo_stack, self)
         self.playhead = Playhead(self)
-        self.target = TargetModel(self.settings.target(), self)
-        self.finder = FindController(self.library, self.target, self)
+        self.marks = Marks(self)
+        self.target = TargetModel(self.settings.target(), self, undo_stack=self.undo_stack,
+                                  selection=self.selection)
+        self.model = CurrentModel(self)
+        self.finder = FindController(self.library, self.target, self, selection=self.selection)
+        self.project = ProjectController(self.library, self.selection, self.target, self.model,
+                                         self)
+        self.export_dialog = None
+        self.warning_box: QMessageBox | None = None
         #: extra FindConfig fields for every run (tests and benchmarks set fast options)
         self.find_overrides: dict = {}
         self.current_path: str | None = None
@@ -77,7 +100,9 @@ class MainWindow(QMainWindow):
     # --- construction
     def _build_widgets(self) -> None:
         self.player = PlayerWidget(self.playhead, self)
-        self.timeline = TimelineWidget(self.playhead, self)
+        self.timeline = TimelineWidget(self.playhead, self, selection=self.selection,
+                                       marks=self.marks)
+        self.timeline.snapping = self.settings.snapping()
         for name, (_text, default) in CURVES.items():
             self.timeline.set_curve_visible(name, self.settings.curve_visible(name, default))
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -101,6 +126,14 @@ class MainWindow(QMainWindow):
         self.problems_dock.setWidget(self.problems)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
+
+        self.history = QUndoView(self.undo_stack, self)
+        self.history.setEmptyLabel("<selection as found>")
+        self.history_dock = QDockWidget("History", self)
+        self.history_dock.setObjectName("historyDock")
+        self.history_dock.setWidget(self.history)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
         self.target_control = TargetControl(self.target, self)
 
     def _act(self, text: str, slot, icon_name: str | None = None,
@@ -114,7 +147,8 @@ class MainWindow(QMainWindow):
         if tip:
             act.setToolTip(tip)
             act.setStatusTip(tip)
-        act.triggered.connect(slot)
+        # slots are called without the "checked" argument (several take optional paths)
+        act.triggered.connect(lambda _checked=False, f=slot: f())
         return act
 
     def _build_actions(self) -> None:
@@ -129,12 +163,28 @@ class MainWindow(QMainWindow):
         self.settings_action = self._act("&Model Options…", self.edit_settings, "settings",
                                          "Ctrl+,", "Feature extractors, device, training")
         self.quit_action = self._act("&Quit", self.close, None, QKeySequence.StandardKey.Quit)
-        self.undo_action = self.target.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.target.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for act, name in ((self.undo_action, "undo"), (self.redo_action, "redo")):
+            act.setProperty("stable_name", name.capitalize())
+            act.setIcon(icon(name))
+            self._icons.append((act, name))
+        self.history_action = self.history_dock.toggleViewAction()
+        self.history_action.setText("&History")
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.setIcon(icon("history"))
+        self._icons.append((self.history_action, "history"))
         self.fit_action = self._act("Show &Whole Video", self.timeline.zoom_fit, "zoom-fit",
                                     "Ctrl+0")
+        self.edit = EditActions(self, self.selection, self.playhead, self.marks, self.timeline,
+                                self.target)
+        self._icons.extend(self.edit.icons)
+        self.edit.snap_action.toggled.connect(self.settings.set_snapping)
+        self._build_file_actions()
+        self.shortcuts_action = self._act("&Keyboard Shortcuts", self.show_shortcuts, None,
+                                          "F1")
         self.about_action = self._act("&About AVHD", self.about)
 
     def _build_menus_and_toolbar(self) -> None:
@@ -143,26 +193,45 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._add_file_menu_items(file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit = self.edit
         edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
+        for group in ([self.undo_action, self.redo_action],
+                      [edit.mark_in_action, edit.mark_out_action, edit.clear_marks_action],
+                      [edit.delete_action, edit.split_action, edit.merge_action,
+                       edit.keep_action],
+                      [edit.add_mode_action, edit.snap_action],
+                      [edit.reset_action, self.reset_all_action],
+                      [self.history_action]):
+            if edit_menu.actions():
+                edit_menu.addSeparator()
+            for act in group:
+                edit_menu.addAction(act)
+                self.addAction(act)  # shortcuts work wherever the focus is
         hl_menu = bar.addMenu("&Highlights")
         hl_menu.addAction(self.find_action)
+        hl_menu.addAction(self.retrain_action)
         hl_menu.addAction(self.cancel_action)
+        hl_menu.addSeparator()
+        hl_menu.addAction(self.export_action)
         hl_menu.addSeparator()
         hl_menu.addAction(self.settings_action)
         play_menu = bar.addMenu("&Playback")
         for act in self.player.actions_list():
             play_menu.addAction(act)
-            self.addAction(act)  # shortcuts work wherever the focus is
+            self.addAction(act)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.library_dock.toggleViewAction())
         view_menu.addAction(self.problems_dock.toggleViewAction())
+        view_menu.addAction(self.history_action)
         view_menu.addSeparator()
-        view_menu.addAction(self.fit_action)
+        for act in (edit.zoom_in_action, edit.zoom_out_action, self.fit_action):
+            view_menu.addAction(act)
+            self.addAction(act)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
 
         tb = QToolBar("Main", self)
@@ -176,9 +245,22 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addWidget(self.target_control)
         tb.addSeparator()
+        tb.addAction(self.export_action)
         tb.addAction(self.settings_action)
         self.addToolBar(tb)
         self.toolbar = tb
+        # undo/redo and the segment tools sit with the timeline they act on
+        for act in (self.undo_action, self.redo_action, None, edit.add_mode_action,
+                    edit.snap_action, None, edit.split_action, edit.merge_action,
+                    edit.keep_action, edit.delete_action):
+            if act is None:
+                self.timeline.tools.addSpacing(8)
+                continue
+            btn = QToolButton(self.timeline)
+            btn.setDefaultAction(act)
+            btn.setAutoRaise(True)
+            btn.setIconSize(QSize(18, 18))
+            self.timeline.tools.addWidget(btn)
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -193,6 +275,17 @@ class MainWindow(QMainWindow):
         sb.addWidget(self.stage_label)
         sb.addWidget(self.progress_bar)
         sb.addWidget(self.eta_label, 1)
+        self.reel_label = QLabel(self)
+        self.reel_label.setObjectName("reelLabel")
+        self.reel_label.setToolTip("Kept segments of the whole library: the length of a "
+                                   "library reel")
+        self.model_label = QLabel(self)
+        self.model_label.setObjectName("modelLabel")
+        self.project_label = QLabel(self)
+        self.project_label.setObjectName("projectLabel")
+        for w in (self.reel_label, self.model_label, self.project_label):
+            sb.addPermanentWidget(w)
+        self._on_model_changed(None)
 
     def _connect(self) -> None:
         self.library_panel.video_selected.connect(self.select_video)
@@ -200,6 +293,14 @@ class MainWindow(QMainWindow):
         self.library.highlights_changed.connect(self._on_highlights_changed)
         self.library.dataChanged.connect(self._on_library_data)
         self.target.changed.connect(self._on_target_changed)
+        self.selection.changed.connect(self._on_selection_changed)
+        self.model.changed.connect(self._on_model_changed)
+        self.edit.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.timeline.context_menu_requested.connect(self._timeline_menu)
+        for sig in (self.undo_stack.indexChanged, self.selection.changed, self.model.changed):
+            sig.connect(self.project.schedule)
+        self.project.saved.connect(self._on_project_saved)
+        self.project.save_failed.connect(self._on_project_save_failed)
         self.timeline.curve_toggled.connect(self.settings.set_curve_visible)
         self.finder.running_changed.connect(self._on_running)
         self.finder.progress.connect(self._on_progress)
@@ -228,8 +329,12 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_folder(folder)
 
-    def open_folder(self, folder: str) -> bool:
-        """Load the videos under ``folder`` and start probing them in the background."""
+    def open_folder(self, folder: str, project=None) -> bool:
+        """Load the videos under ``folder``, restore its project and probe them.
+
+        ``project``: a ``(Project, path)`` pair to use instead of ``FOLDER/avhd_project.json``
+        (File ▸ Open Project…).
+        """
         if self.finder.is_running():
             self.statusBar().showMessage("Cancel Find highlights before opening a folder", 5000)
             return False
@@ -240,18 +345,32 @@ class MainWindow(QMainWindow):
             return False
         folder = str(Path(folder).resolve()) if Path(folder).exists() else folder
         paths = [str(Path(p).resolve()) for p in paths]
+        self.project.flush()  # the previous library's last edits
         self._stop_probe()
         self.current_path = None
         self.player.clear()
         self.timeline.set_highlights(None)
         self.problems.clear_all()
         self.problems_dock.hide()
+        self.undo_stack.clear()
+        self.selection.clear()
+        self.marks.clear()
+        self.model.set(None)
         self.library.set_folder(folder, paths)
+        if project is not None:
+            self.project.use(*project)
+            warning = ""
+        else:
+            warning = self.project.open_folder(folder)
+        self.project_label.setText("")
         self.settings.add_recent_folder(folder)
         self.setWindowTitle(f"{Path(folder).name} — AVHD")
         self.stage_label.setText(f"{len(paths)} video{'s' if len(paths) != 1 else ''}")
         self.eta_label.setText(folder)
+        self._update_reel()
         self._update_actions()
+        if warning:
+            self._project_warning(warning)
         if paths:
             self._start_probe(paths)
             self.library_panel.select(paths[0])
@@ -273,6 +392,7 @@ class MainWindow(QMainWindow):
         worker.probed.connect(self._on_probed)
         worker.failed.connect(self._on_probe_failed)
         worker.saved.connect(self._on_saved)
+        worker.saved_model.connect(self._on_saved_model)
         thread = start_worker(worker)
         thread.finished.connect(self._on_probe_thread_finished)
         self._probe_thread, self._probe_worker = thread, worker
@@ -288,10 +408,16 @@ class MainWindow(QMainWindow):
         self.library.set_probe(path, probe.duration, probe.fps, probe.thumbnail)
 
     def _on_saved(self, vh) -> None:
-        item = self.library.item(vh.path)
+        key = self.selection.key(vh.path)
+        item = self.library.item(key)
         if item is not None and item.highlights is None:
-            vh.segments = reselect(vh, self.target.target)
-            self.library.set_highlights(vh)
+            vh.segments = self.selection.found(key, reselect(vh, self.target.target))
+            self.library.set_highlights(vh, key)
+
+    def _on_saved_model(self, info) -> None:
+        if self.model.info is None:  # the project names none: the last run's model
+            with self.project.restoring():
+                self.model.set(info)
 
     def _on_probe_failed(self, path: str, reason: str) -> None:
         self.library.set_state(path, VideoState.FAILED, reason)
@@ -314,6 +440,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         self.current_path = path
+        self.marks.clear()
         if item.state is VideoState.FAILED and item.highlights is None:
             self.player.clear()
             self.player.view.set_message(f"Cannot read {item.name}:\n{item.reason}")
@@ -328,22 +455,48 @@ class MainWindow(QMainWindow):
         if vh is None:
             hint = ("Finding highlights…" if item.state is VideoState.EXTRACTING
                     else "No scores yet: press Find Highlights to score the library.")
-        self.timeline.set_highlights(vh, item.duration or 0.0, hint)
+        self.timeline.set_highlights(vh, item.duration or 0.0, hint, path=item.path)
         self.player.set_segments(vh.segments if vh is not None else [])
         self.timeline.line.setValue(self.playhead.position)
 
     def _on_highlights_changed(self, path: str) -> None:
+        self._update_reel()
+        self.export_action.setEnabled(True)
         if path != self.current_path:
             return
         item = self.library.item(path)
-        if self.timeline.highlights is not None and item.highlights is not None and (
-                self.timeline.highlights.path == item.highlights.path
-                and self.timeline.n_clips == item.highlights.n_clips):
-            self.timeline.highlights = item.highlights  # only the segments changed
-            self.timeline.set_segments(item.highlights.segments)
-            self.player.set_segments(item.highlights.segments)
+        shown = self.timeline.highlights
+        if shown is not None and item.highlights is not None and (
+                shown.score is item.highlights.score):
+            # only the segments changed: the timeline and player follow the selection model
+            self.timeline.highlights = item.highlights
         else:
             self._show_highlights(item)
+
+    def _on_selection_changed(self, path: str, _source) -> None:
+        if path == self.current_path:
+            self.player.set_segments(self.selection.segments(path))
+
+    def _update_reel(self) -> None:
+        total, videos = self.selection.library_kept()
+        if not self.library.scored():
+            self.reel_label.setText("")
+            return
+        self.reel_label.setText(f"Library reel {format_time(total, fraction=True)} · "
+                                f"{videos} video{'s' if videos != 1 else ''}")
+
+    def _timeline_menu(self, _seconds: float, pos) -> None:
+        menu = QMenu(self)
+        edit = self.edit
+        for act in (edit.split_action, edit.merge_action, edit.keep_action,
+                    edit.delete_action, None, edit.mark_in_action, edit.mark_out_action,
+                    None, self.undo_action, self.redo_action):
+            if act is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(act)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(pos)
 
     def _on_library_data(self, top_left, _bottom_right) -> None:
         item = self.library.item_at(top_left.row())
@@ -359,20 +512,55 @@ class MainWindow(QMainWindow):
             self.player.view.set_image(item.thumbnail)
 
     # --- find highlights
-    def find_highlights(self) -> bool:
-        """Run Find highlights on the library's folder (results are saved beside it)."""
+    def find_highlights(self, reset_edits: bool | None = None) -> bool:
+        """Run Find highlights on the library's folder (results are saved beside it).
+
+        Scores with the current model when there is one for the chosen features, else
+        trains one. Hand-edited segments are kept unless ``reset_edits``; ``None`` asks
+        when there are any.
+        """
         paths = self.library.paths()
         if not paths or self.finder.is_running():
             return False
+        if reset_edits is None:
+            reset_edits = self._ask_reset_edits()
+            if reset_edits is None:
+                return False
+        opts = self.settings.model_options()
+        overrides = dict(self.find_overrides)
+        visual, audio = overrides.get("visual", opts.visual), overrides.get("audio", opts.audio)
+        if "model_path" not in overrides and self.model.matches(visual, audio):
+            overrides["model_path"] = self.model.path
+        return self._start_run(paths, overrides, reset_edits)
+
+    def _start_run(self, paths: list[str], overrides: dict, reset_edits: bool) -> bool:
         try:
             config = find_config(self.settings.model_options(), self.target.target,
-                                 **self.find_overrides)
+                                 **overrides)
         except (AvhdError, TypeError, ImportError) as exc:
             self._add_problem("", f"cannot start: {exc}")
             return False
         for p in paths:
             self.problems.remove(p)
-        return self.finder.start(self.library.folder, paths, config)
+        return self.finder.start(self.library.folder, paths, config, reset_edits=reset_edits)
+
+    def _ask_reset_edits(self) -> bool | None:
+        """Keep (False) or reset (True) hand edits on a new run; None: cancel the run."""
+        edited = [p for p in self.selection.edited_paths() if self.library.item(p)]
+        if not edited:
+            return False
+        box = QMessageBox(QMessageBox.Icon.Question, "Find Highlights",
+                          f"{len(edited)} video{'s have' if len(edited) != 1 else ' has'} "
+                          "hand-edited segments. Keep them, or reset them to the new "
+                          "selection?", parent=self)
+        keep = box.addButton("Keep Hand Edits", QMessageBox.ButtonRole.AcceptRole)
+        reset = box.addButton("Reset Hand Edits", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.exec()
+        if box.clickedButton() is keep:
+            return False
+        return True if box.clickedButton() is reset else None
 
     def cancel_find(self) -> None:
         self.finder.cancel()
@@ -397,6 +585,10 @@ class MainWindow(QMainWindow):
         self.eta_label.setText(outcome.summary())
         if outcome.status == "error":
             self._add_problem("", outcome.message)
+        self.selection.commit_resets()  # hand edits a reset run replaced: one undo step
+        if outcome.status == "finished":
+            self._adopt_model(outcome.result)
+            self.project.schedule()
         self._update_actions()
         self.find_stopped.emit(outcome)
 
@@ -408,10 +600,14 @@ class MainWindow(QMainWindow):
 
     # --- target
     def _on_target_changed(self, target) -> None:
+        # the target's undo command has re-selected the videos without hand edits
         self.settings.set_target(target)
-        for item in self.library.scored():
-            self.library.set_segments(item.path, reselect(item.highlights, target))
-        self.statusBar().showMessage(f"Target: {describe_target(target)}", 3000)
+        text = f"Target: {describe_target(target)}"
+        kept = len([p for p in self.selection.edited_paths() if self.library.item(p)])
+        if kept:
+            text += (f" · {kept} hand-edited video{'s' if kept != 1 else ''} kept "
+                     "(Edit ▸ Reset Hand Edits re-selects them)")
+        self.statusBar().showMessage(text, 5000)
 
     # --- settings, about
     def edit_settings(self) -> None:
@@ -431,9 +627,16 @@ class MainWindow(QMainWindow):
         running = self.finder.is_running()
         has_videos = self.library.rowCount() > 0
         self.find_action.setEnabled(has_videos and not running)
+        self.retrain_action.setEnabled(has_videos and not running)
         self.cancel_action.setEnabled(running)
         self.open_action.setEnabled(not running)
+        self.open_project_action.setEnabled(not running)
         self.settings_action.setEnabled(not running)
+        self.export_action.setEnabled(bool(self.library.scored()))
+        for act in (self.save_project_action, self.save_project_as_action):
+            act.setEnabled(bool(self.library.folder))
+        self.save_model_action.setEnabled(bool(self.model.path))
+        self.load_model_action.setEnabled(not running)
 
     # --- events
     def changeEvent(self, event) -> None:
@@ -466,6 +669,9 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         self._closed = True
+        self.project.flush()
+        if self.export_dialog is not None:
+            self.export_dialog.close()
         if self.finder.is_running():
             self.finder.cancel()
             self.finder.wait(15_000)

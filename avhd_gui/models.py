@@ -1,4 +1,4 @@
-"""Small models shared by the widgets: the playhead and the selection target.
+"""Small models shared by the widgets: the playhead, the selection target and the marks.
 
 Widgets never talk to each other directly: they write to these models and observe their
 signals, ignoring the echo of their own writes (STYLE rule 10). Target edits go through
@@ -49,14 +49,31 @@ class Playhead(QObject):
 
 
 class _SetTarget(QUndoCommand):
+    """Changes the target and re-selects the videos without hand edits from their scores.
+
+    The re-selected segments are recorded on the first redo, so undo restores exactly the
+    segments shown before (hand edits included) and redo the ones chosen then.
+    """
+
     def __init__(self, model: TargetModel, old: Target, new: Target) -> None:
         super().__init__(f"Set target to {describe_target(new)}")
         self.model, self.old, self.new = model, old, new
+        self.before: dict = {}
+        self.after: dict | None = None
 
     def redo(self) -> None:
         self.model._apply(self.new)
+        sel = self.model.selection
+        if sel is None:
+            return
+        if self.after is None:
+            self.before, self.after = sel.reselect_all(self.new)
+        else:
+            sel.restore(self.after)
 
     def undo(self) -> None:
+        if self.model.selection is not None:
+            self.model.selection.restore(self.before)
         self.model._apply(self.old)
 
     def id(self) -> int:
@@ -67,6 +84,9 @@ class _SetTarget(QUndoCommand):
         if not isinstance(other, _SetTarget) or other.new.mode != self.new.mode:
             return False
         self.new = other.new
+        for path, state in other.before.items():
+            self.before.setdefault(path, state)
+        self.after = {**(self.after or {}), **(other.after or {})}
         self.setText(f"Set target to {describe_target(self.new)}")
         return True
 
@@ -82,10 +102,13 @@ class TargetModel(QObject):
 
     changed = Signal(object)
 
-    def __init__(self, target: Target | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, target: Target | None = None, parent: QObject | None = None, *,
+                 undo_stack: QUndoStack | None = None, selection=None) -> None:
         super().__init__(parent)
         self._target = target or Target()
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        #: the :class:`~avhd_gui.editing.SegmentsModel` re-selected by target changes
+        self.selection = selection
 
     @property
     def target(self) -> Target:
@@ -110,3 +133,27 @@ class TargetModel(QObject):
     def _apply(self, target: Target) -> None:
         self._target = replace(target)
         self.changed.emit(self.target)
+
+    def load(self, target: Target) -> None:
+        """Set the target without an undo record (restoring a project)."""
+        if target != self._target:
+            self._apply(target)
+
+
+class Marks(QObject):
+    """In and out marks set at the playhead (I / O); ``changed()`` after every change."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.in_point: float | None = None
+        self.out_point: float | None = None
+
+    def set(self, in_point: float | None, out_point: float | None) -> None:
+        if (in_point, out_point) != (self.in_point, self.out_point):
+            self.in_point, self.out_point = in_point, out_point
+            self.changed.emit()
+
+    def clear(self) -> None:
+        self.set(None, None)

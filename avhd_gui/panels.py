@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -61,10 +61,23 @@ class LibraryPanel(QStackedWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.view.installEventFilter(self)
         self.addWidget(hint)
         self.addWidget(self.view)
         model.modelReset.connect(self._sync_page)
         self._sync_page()
+
+    _NAVIGATION = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
+                   Qt.Key.Key_Home, Qt.Key.Key_End}
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # with the list focused, the arrow keys move through the videos rather than
+        # triggering the window's previous/next segment shortcuts
+        if (obj is self.view and event.type() == QEvent.Type.ShortcutOverride
+                and event.key() in self._NAVIGATION and not event.modifiers()):
+            event.accept()
+            return True
+        return super().eventFilter(obj, event)
 
     def _sync_page(self) -> None:
         if self.model.rowCount() == 0 and self.model.folder:

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QLoggingCategory, QRectF, QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QLoggingCategory,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -37,6 +47,9 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
 # a video canvas is black in light and dark mode alike (letterbox bars, not UI chrome)
 _CANVAS = QColor(0, 0, 0)
 _CANVAS_TEXT = QColor(190, 190, 190)
+#: shuttle speeds: each further J or L press doubles the speed up to this
+MAX_SHUTTLE = 8.0
+REVERSE_TICK_MS = 80
 
 
 class VideoView(QWidget):
@@ -97,6 +110,12 @@ class PlayerWidget(QWidget):
         self.fps = 25.0
         self.segments: list[Segment] = []
         self._first_frame = False
+        #: shuttle speed: > 0 playing forward at that rate, < 0 reversing, 0 stopped
+        self.shuttle_speed = 0.0
+        self._reverse_timer = QTimer(self)
+        self._reverse_timer.setInterval(REVERSE_TICK_MS)
+        self._reverse_timer.timeout.connect(self._reverse_tick)
+        self._reverse_clock = QElapsedTimer()
         self.media = self.audio = self.sink = None
         if QMediaPlayer is not None:
             self.media = QMediaPlayer(self)
@@ -110,7 +129,7 @@ class PlayerWidget(QWidget):
             self.sink.videoFrameChanged.connect(self._on_frame)
             self.media.positionChanged.connect(self._on_media_position)
             self.media.durationChanged.connect(self._on_duration)
-            self.media.playbackStateChanged.connect(self._on_state)
+            self.media.playbackStateChanged.connect(self._on_media_state)
             self.media.errorOccurred.connect(self._on_error)
         else:
             self.view.set_message(f"Video preview unavailable: {MULTIMEDIA_ERROR}")
@@ -121,11 +140,17 @@ class PlayerWidget(QWidget):
         self.step_forward_action = self._action(
             "Next frame", "step-forward", lambda: self.step(1), Qt.Key.Key_Right)
         self.prev_segment_action = self._action(
-            "Previous highlight", "previous-segment", lambda: self.jump_segment(-1),
-            Qt.Key.Key_BracketLeft)
+            "Previous segment", "previous-segment", lambda: self.jump_segment(-1),
+            Qt.Key.Key_Up, Qt.Key.Key_BracketLeft)
         self.next_segment_action = self._action(
-            "Next highlight", "next-segment", lambda: self.jump_segment(1),
-            Qt.Key.Key_BracketRight)
+            "Next segment", "next-segment", lambda: self.jump_segment(1),
+            Qt.Key.Key_Down, Qt.Key.Key_BracketRight)
+        self.reverse_action = self._action(
+            "Shuttle reverse", "shuttle-reverse", lambda: self.shuttle(-1), Qt.Key.Key_J)
+        self.stop_action = self._action(
+            "Shuttle stop", "pause", lambda: self.shuttle(0), Qt.Key.Key_K)
+        self.forward_action = self._action(
+            "Shuttle forward", "shuttle-forward", lambda: self.shuttle(1), Qt.Key.Key_L)
         self.time_label = QLabel(self)
         self.time_label.setObjectName("timeLabel")
 
@@ -150,9 +175,9 @@ class PlayerWidget(QWidget):
         self._set_enabled(False)
         self._update_time()
 
-    def _action(self, text: str, icon_name: str, slot, key) -> QAction:
+    def _action(self, text: str, icon_name: str, slot, key, *more_keys) -> QAction:
         act = QAction(icon(icon_name), text, self)
-        act.setShortcut(QKeySequence(key))
+        act.setShortcuts([QKeySequence(k) for k in (key, *more_keys)])
         act.setToolTip(f"{text} ({QKeySequence(key).toString()})")
         act.setData(icon_name)
         act.triggered.connect(slot)
@@ -169,7 +194,8 @@ class PlayerWidget(QWidget):
             self.audio = None
 
     def actions_list(self) -> list[QAction]:
-        return [self.play_action, self.step_back_action, self.step_forward_action,
+        return [self.play_action, self.reverse_action, self.stop_action, self.forward_action,
+                self.step_back_action, self.step_forward_action,
                 self.prev_segment_action, self.next_segment_action]
 
     def refresh_icons(self) -> None:
@@ -185,6 +211,7 @@ class PlayerWidget(QWidget):
     def load(self, path: str, duration: float | None, fps: float | None,
              poster: QImage | None = None) -> None:
         """Show ``path`` paused at its start."""
+        self._stop_shuttle()
         self.path = path
         self.fps = fps if fps and fps > 0 else 25.0
         self.playhead.reset(duration or 0.0)
@@ -197,6 +224,7 @@ class PlayerWidget(QWidget):
         self._update_time()
 
     def clear(self) -> None:
+        self._stop_shuttle()
         self.path = None
         self.segments = []
         if self.media is not None and not self.media.source().isEmpty():
@@ -208,7 +236,8 @@ class PlayerWidget(QWidget):
         self._set_enabled(False)
 
     def set_segments(self, segments: list[Segment]) -> None:
-        self.segments = sorted((s for s in segments if s.keep), key=lambda s: s.start)
+        """The segments Up/Down step through (kept and discarded)."""
+        self.segments = sorted(segments, key=lambda s: s.start)
 
     # --- transport
     def is_playing(self) -> bool:
@@ -219,17 +248,54 @@ class PlayerWidget(QWidget):
     def toggle_play(self) -> None:
         if self.media is None or self.path is None:
             return
-        if self.is_playing():
-            self.media.pause()
+        if self.is_playing() or self.shuttle_speed < 0:
+            self._stop_shuttle()
         else:
+            self.shuttle_speed = 1.0
+            self.media.setPlaybackRate(1.0)
             self.media.play()
+
+    def shuttle(self, direction: int) -> None:
+        """J/K/L: reverse (-1), stop (0) or forward (+1); repeating a direction speeds up."""
+        if self.path is None or self.media is None:
+            return
+        if direction == 0:
+            self._stop_shuttle()
+            return
+        same = (self.shuttle_speed > 0) == (direction > 0) and self.shuttle_speed != 0
+        speed = min(abs(self.shuttle_speed) * 2, MAX_SHUTTLE) if same else 1.0
+        self.shuttle_speed = speed * direction
+        if direction > 0:
+            self._reverse_timer.stop()
+            self.media.setPlaybackRate(speed)
+            self.media.play()
+        else:  # the backend cannot play backwards: step the playhead back on a timer
+            self.media.pause()
+            self._reverse_clock.start()
+            self._reverse_timer.start()
+        self._on_state()
+
+    def _stop_shuttle(self) -> None:
+        self.shuttle_speed = 0.0
+        self._reverse_timer.stop()
+        if self.media is not None:
+            if self.is_playing():
+                self.media.pause()
+            self.media.setPlaybackRate(1.0)
+        self._on_state()
+
+    def _reverse_tick(self) -> None:
+        elapsed = self._reverse_clock.restart() / 1000.0
+        pos = self.playhead.position + self.shuttle_speed * elapsed
+        self.playhead.set_position(pos)
+        if pos <= 0:
+            self._stop_shuttle()
 
     def step(self, frames: int) -> None:
         """Pause and move ``frames`` frames (negative: back)."""
         if self.path is None:
             return
-        if self.is_playing():
-            self.media.pause()
+        self._stop_shuttle()
         self.playhead.set_position(self.playhead.position + frames / self.fps)
 
     def jump_segment(self, direction: int) -> None:
@@ -268,8 +334,14 @@ class PlayerWidget(QWidget):
                 self._first_frame = True
                 self.frame_shown.emit()
 
+    def _on_media_state(self, state) -> None:
+        if state != QMediaPlayer.PlaybackState.PlayingState and self.shuttle_speed > 0:
+            self.shuttle_speed = 0.0  # paused by the end of the file or by the backend
+            self.media.setPlaybackRate(1.0)
+        self._on_state()
+
     def _on_state(self, *_args) -> None:
-        playing = self.is_playing()
+        playing = self.is_playing() or self.shuttle_speed < 0
         self.play_action.setText("Pause" if playing else "Play")
         self.play_action.setIcon(icon("pause" if playing else "play"))
 

@@ -150,6 +150,16 @@ class AppSettings:
     def set_curve_visible(self, name: str, visible: bool) -> None:
         self._set(f"timeline/{name}", bool(visible))
 
+    # editing
+    def snapping(self) -> bool:
+        value = self.qs.value("edit/snapping", True)
+        if isinstance(value, str):
+            return value.lower() in ("true", "1", "yes")
+        return bool(value)
+
+    def set_snapping(self, on: bool) -> None:
+        self._set("edit/snapping", bool(on))
+
     def sync(self) -> None:
         if self.persist:
             self.qs.sync()

@@ -1,16 +1,19 @@
 """Timeline: clip scores, pseudo-highlight curves, selected segments and the playhead.
 
-Built on a pyqtgraph PlotWidget. All segments are one BarGraphItem and every curve one
-PlotDataItem, so redrawing thousands of clips stays fast (see ``bench/timeline.py``).
-Colours are derived from the widget's palette and follow light/dark changes.
+Built on a pyqtgraph PlotWidget. Kept segments are one BarGraphItem, discarded ones
+another (hatched), and every curve one PlotDataItem, so redrawing thousands of clips stays
+fast (see ``bench/timeline.py``). Colours are derived from the widget's palette and follow
+light/dark changes. Segments are edited with the mouse (:mod:`avhd_gui.timeline_edit`);
+the widget observes the :class:`~avhd_gui.editing.SegmentsModel` and skips the echo of its
+own edits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QCursor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -22,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from avhd_gui import segments as ops
 from avhd_gui.decimate import line_polyline, step_polyline
 from avhd_gui.library import format_time
-from avhd_gui.models import Playhead
+from avhd_gui.models import Marks, Playhead
 from avhd_gui.resources import icon
+from avhd_gui.timeline_edit import EditViewBox, SegmentEditor
 from core.artifacts import Segment, VideoHighlights
 
 Y_LABEL_BASE = -0.16  # pseudo-labels are drawn as a band below the score axis
@@ -50,7 +55,7 @@ TIPS = {
     "v_ph": "visual pseudo-highlight score (visual similarity to the video's category)",
     "av_ph": "combined audio-visual pseudo-highlight score",
     "pseudo": "pseudo-labels the model was trained on (band below the axis)",
-    "segments": "highlight segments selected for the current target",
+    "segments": "highlight segments: kept ones shaded, discarded ones hatched grey",
 }
 
 
@@ -99,6 +104,10 @@ def timeline_colors(pal: QPalette) -> dict[str, QColor]:
         "segments": QColor.fromHsl((h + 180) % 360, 230, 150 if dark else 160,
                                    60 if dark else 75),
         "segments_bar": QColor.fromHsl((h + 180) % 360, 230, 140 if dark else 120),
+        "discarded": with_alpha(text, 70),
+        "discarded_bar": with_alpha(text, 110),
+        "current": QColor.fromHsl((h + 180) % 360, 230, 175 if dark else 95),
+        "marks": hue(130),
         "playhead": text,
     }
 
@@ -111,10 +120,10 @@ class TimeAxis(pg.AxisItem):
 
 
 class _Plot(pg.PlotWidget):
-    """PlotWidget with keyboard zoom and pan."""
+    """PlotWidget with keyboard zoom and pan, and a view box that edits segments."""
 
-    def __init__(self, timeline: TimelineWidget) -> None:
-        super().__init__(axisItems={"bottom": TimeAxis(orientation="bottom")})
+    def __init__(self, timeline: TimelineWidget, viewbox: EditViewBox) -> None:
+        super().__init__(viewBox=viewbox, axisItems={"bottom": TimeAxis(orientation="bottom")})
         self._timeline = timeline
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -136,23 +145,36 @@ class _Plot(pg.PlotWidget):
 
 
 class TimelineWidget(QWidget):
-    """Scores of one video over time, with the shared playhead.
+    """Scores and segments of one video over time, with the shared playhead.
 
     Signals:
         curve_toggled(name, visible): a legend check box changed a curve's visibility.
+        edit_failed(message): a mouse edit could not be made (e.g. too short).
+        context_menu_requested(seconds, global_pos): right click on the plot.
     """
 
     curve_toggled = Signal(str, bool)
+    edit_failed = Signal(str)
+    context_menu_requested = Signal(float, QPoint)
 
-    def __init__(self, playhead: Playhead, parent: QWidget | None = None) -> None:
+    def __init__(self, playhead: Playhead, parent: QWidget | None = None, *,
+                 selection=None, marks: Marks | None = None) -> None:
         super().__init__(parent)
         self.playhead = playhead
+        #: the :class:`~avhd_gui.editing.SegmentsModel` edits go to (None: read-only)
+        self.selection = selection
+        self.marks = marks
+        self.path: str | None = None
         self.highlights: VideoHighlights | None = None
-        self.segments: list[Segment] = []
+        self.segments: list[Segment] = []  # the kept ones
+        self.all_segments: list[Segment] = []
+        self.snapping = True
+        self.add_mode = False
         self._bounds = np.zeros((0, 2))
         self.hover_text = ""
 
-        self.plot = _Plot(self)
+        self.editor = SegmentEditor(self)
+        self.plot = _Plot(self, EditViewBox(self.editor))
         self.plot.setMinimumHeight(140)
         pi = self.plot.getPlotItem()
         pi.setMenuEnabled(False)
@@ -172,6 +194,10 @@ class TimelineWidget(QWidget):
                                         pen=None),
             "segments_bar": pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y0=Y_SEGMENT_BAR,
                                             y1=Y_MAX, pen=None),
+            "discarded": pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y0=Y_MIN, y1=Y_MAX,
+                                         pen=None),
+            "discarded_bar": pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y0=Y_SEGMENT_BAR,
+                                             y1=Y_MAX, pen=None),
             "pseudo": pg.PlotCurveItem(fillLevel=Y_LABEL_BASE, connect="finite"),
             "score": pg.PlotCurveItem(fillLevel=0.0, connect="finite"),
             "av_ph": pg.PlotCurveItem(connect="finite"),
@@ -182,6 +208,19 @@ class TimelineWidget(QWidget):
         self._values: dict[str, np.ndarray | None] = {}
         for z, item in enumerate(self.items.values()):
             item.setZValue(z - 10)
+            pi.addItem(item)
+        # the current segment (under the playhead) is outlined; a drag shows its preview
+        self.current_item = pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y0=Y_MIN,
+                                            y1=Y_MAX, brush=QBrush(Qt.BrushStyle.NoBrush))
+        self.preview_item = pg.BarGraphItem(x0=np.zeros(0), x1=np.zeros(0), y0=Y_MIN,
+                                            y1=Y_MAX)
+        self.mark_lines = {name: pg.InfiniteLine(angle=90, movable=False, label=name[0].upper(),
+                                                 labelOpts={"position": 0.93})
+                           for name in ("in", "out")}
+        for z, item in enumerate([self.current_item, self.preview_item,
+                                  *self.mark_lines.values()]):
+            item.setZValue(5 + z)
+            item.setVisible(False)
             pi.addItem(item)
         self.line = pg.InfiniteLine(pos=0, angle=90, movable=True)
         self.line.setZValue(10)
@@ -199,19 +238,33 @@ class TimelineWidget(QWidget):
             self.toggles[name] = box
             self.items[name].setVisible(visible)
             legend.addWidget(box)
-        self.items["segments_bar"].setVisible(self.items["segments"].isVisible())
+        self._sync_segment_layers()
+        legend.addStretch(1)
+        # above the legend: the segment tools (added by the window), the kept total and
+        # the clip count
+        edit_row = QHBoxLayout()
+        edit_row.setContentsMargins(4, 2, 6, 0)
+        self.tools = QHBoxLayout()
+        self.tools.setSpacing(0)
+        edit_row.addLayout(self.tools)
+        edit_row.addSpacing(10)
+        self.kept_label = QLabel(self)
+        self.kept_label.setObjectName("keptLabel")
+        self.kept_label.setToolTip("Total duration of the kept segments of this video")
+        edit_row.addWidget(self.kept_label)
         self.info = QLabel(self)
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        legend.addWidget(self.info, 1)
+        edit_row.addWidget(self.info, 1)
         self.fit_button = QToolButton(self)
         self.fit_button.setToolTip("Show the whole video (0)")
         self.fit_button.setAutoRaise(True)
         self.fit_button.clicked.connect(self.zoom_fit)
-        legend.addWidget(self.fit_button)
+        edit_row.addWidget(self.fit_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addLayout(edit_row)
         layout.addLayout(legend)
         layout.addWidget(self.plot, 1)
 
@@ -226,7 +279,12 @@ class TimelineWidget(QWidget):
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30,
                                      slot=self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.plot.viewport().installEventFilter(self)
         playhead.moved.connect(self._on_playhead)
+        if selection is not None:
+            selection.changed.connect(self._on_selection_changed)
+        if marks is not None:
+            marks.changed.connect(self._show_marks)
         self.apply_palette()
 
     def sizeHint(self) -> QSize:
@@ -243,6 +301,11 @@ class TimelineWidget(QWidget):
         self.placeholder.setVisible(bool(text))
         self.placeholder.resize(self.plot.size())
 
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self.editor.press_modifiers = event.modifiers()
+        return super().eventFilter(obj, event)
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.placeholder.resize(self.plot.size())
@@ -256,13 +319,16 @@ class TimelineWidget(QWidget):
         self.vb.setXRange(0, duration, padding=0)
 
     def set_highlights(self, vh: VideoHighlights | None, duration: float = 0.0,
-                       placeholder: str = "") -> None:
+                       placeholder: str = "", path: str | None = None) -> None:
         """Show ``vh`` and fit the view to it.
 
         ``None`` clears the curves; ``duration`` then still sets the time axis and
-        ``placeholder`` says why the plot is empty.
+        ``placeholder`` says why the plot is empty. ``path`` is the library's key of the
+        video (edits go to the selection model under it; default ``vh.path``).
         """
+        self.editor.cancel()
         self.highlights = vh
+        self.path = path or (vh.path if vh is not None else None)
         if vh is None or vh.n_clips == 0:
             self._bounds = np.zeros((0, 2))
             self._values = {}
@@ -317,12 +383,83 @@ class TimelineWidget(QWidget):
                 item.setData(*poly(self._bounds, values, x0, x1, columns))
 
     def set_segments(self, segments: list[Segment]) -> None:
-        """Shade ``segments`` (only kept ones)."""
-        self.segments = [s for s in segments if s.keep]
-        x0 = np.array([s.start for s in self.segments], float)
-        x1 = np.array([s.end for s in self.segments], float)
-        self.items["segments"].setOpts(x0=x0, x1=x1, y0=Y_MIN, y1=Y_MAX)
-        self.items["segments_bar"].setOpts(x0=x0, x1=x1, y0=Y_SEGMENT_BAR, y1=Y_MAX)
+        """Show ``segments``: kept ones shaded, discarded ones hatched."""
+        self.all_segments = ops.copy_segments(segments)
+        self.segments = [s for s in self.all_segments if s.keep]
+        self.draw_segments(self.all_segments)
+
+    def draw_segments(self, segments: list[Segment]) -> None:
+        """Draw ``segments`` (the model's, or a drag's preview) and their kept total."""
+        for name, keep in (("segments", True), ("discarded", False)):
+            x0 = np.array([s.start for s in segments if s.keep == keep], float)
+            x1 = np.array([s.end for s in segments if s.keep == keep], float)
+            self.items[name].setOpts(x0=x0, x1=x1, y0=Y_MIN, y1=Y_MAX)
+            self.items[name + "_bar"].setOpts(x0=x0, x1=x1, y0=Y_SEGMENT_BAR, y1=Y_MAX)
+        self._show_current(segments)
+        kept = [s for s in segments if s.keep]
+        if self.highlights is None and not segments:
+            self.kept_label.setText("")
+            return
+        text = (f"Kept {format_time(ops.kept_duration(segments), fraction=True)} in "
+                f"{len(kept)} segment{'s' if len(kept) != 1 else ''}")
+        if len(kept) < len(segments):
+            text += f" · {len(segments) - len(kept)} discarded"
+        self.kept_label.setText(text)
+
+    def current_index(self) -> int:
+        """Index (in :attr:`all_segments`) of the segment under the playhead, or -1."""
+        return ops.index_at(self.all_segments, self.playhead.position)
+
+    def _show_current(self, segments: list[Segment] | None = None) -> None:
+        segs = self.all_segments if segments is None else segments
+        i = ops.index_at(segs, self.playhead.position)
+        if i < 0 or not self.items["segments"].isVisible():
+            self.current_item.setVisible(False)
+            return
+        self.current_item.setOpts(x0=[segs[i].start], x1=[segs[i].end], y0=Y_MIN, y1=Y_MAX)
+        self.current_item.setVisible(True)
+
+    def show_preview(self, start: float | None, end: float = 0.0) -> None:
+        """Outline the span a drag would add (``None`` hides it)."""
+        if start is None:
+            self.preview_item.setVisible(False)
+            return
+        self.preview_item.setOpts(x0=[start], x1=[end], y0=Y_MIN, y1=Y_MAX)
+        self.preview_item.setVisible(True)
+        self.show_drag_text(f"{format_time(start, fraction=True)}–"
+                            f"{format_time(end, fraction=True)}")
+
+    def show_drag_text(self, text: str) -> None:
+        """What a drag would do, shown in place of the clip count while dragging."""
+        if text:
+            self.info.setText(text)
+        elif self.highlights is not None:
+            self.info.setText(f"{self.highlights.n_clips} clips of "
+                              f"{self.highlights.clip_seconds:g} s")
+
+    def duration(self) -> float:
+        end = float(self._bounds[-1, 1]) if self.n_clips else 0.0
+        if self.highlights is not None:
+            end = max(end, float(self.highlights.duration))
+        return end or float(self.playhead.duration)
+
+    def _on_selection_changed(self, path: str, source: object) -> None:
+        if source is self or path != self.path:
+            return  # the echo of our own edit: already drawn
+        self.editor.cancel()
+        self.set_segments(self.selection.segments(path))
+
+    def _show_marks(self) -> None:
+        for name, value in (("in", self.marks.in_point), ("out", self.marks.out_point)):
+            line = self.mark_lines[name]
+            line.setVisible(value is not None)
+            if value is not None:
+                line.setValue(value)
+
+    def request_context_menu(self, seconds: float, global_pos: QPoint) -> None:
+        """Right click: move the playhead there and ask for the edit menu."""
+        self.playhead.set_position(seconds)
+        self.context_menu_requested.emit(seconds, global_pos)
 
     def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Clip centres and the per-clip values of curve ``name`` as displayed."""
@@ -337,8 +474,10 @@ class TimelineWidget(QWidget):
         for name, item in self.items.items():
             if not item.isVisible() or name == "segments_bar":
                 continue
+            if name in ("discarded", "discarded_bar"):
+                continue
             if name == "segments":
-                if self.segments:
+                if self.all_segments:
                     shown.append(name)
             elif len(self.curve_data(name)[1]):
                 shown.append(name)
@@ -347,10 +486,16 @@ class TimelineWidget(QWidget):
     def set_curve_visible(self, name: str, visible: bool) -> None:
         self.toggles[name].setChecked(visible)
 
+    def _sync_segment_layers(self) -> None:
+        on = self.items["segments"].isVisible()
+        for name in ("segments_bar", "discarded", "discarded_bar"):
+            self.items[name].setVisible(on)
+
     def _on_toggle(self, name: str, on: bool) -> None:
         self.items[name].setVisible(on)
         if name == "segments":
-            self.items["segments_bar"].setVisible(on)
+            self._sync_segment_layers()
+            self._show_current()
         if on:
             self._redraw()
         self.curve_toggled.emit(name, on)
@@ -367,13 +512,12 @@ class TimelineWidget(QWidget):
         self.vb.translateBy(x=(x1 - x0) * fraction, y=0.0)
 
     def zoom_fit(self) -> None:
-        end = float(self._bounds[-1, 1]) if self.n_clips else 1.0
-        if self.highlights is not None:
-            end = max(end, float(self.highlights.duration))
-        self.vb.setXRange(0, end, padding=0)
+        self.vb.setXRange(0, self.duration() or 1.0, padding=0)
 
     # --- playhead
     def _on_playhead(self, seconds: float, source: object) -> None:
+        if self.editor.drag is None:
+            self._show_current()
         if source is self:
             return
         self.line.blockSignals(True)
@@ -394,6 +538,10 @@ class TimelineWidget(QWidget):
         x = self.vb.mapSceneToView(ev.scenePos()).x()
         self.line.setValue(x)
         self.playhead.set_position(self.line.value(), self)
+        if ev.double() and self.selection is not None and self.path is not None:
+            i = ops.index_at(self.all_segments, x)
+            if i >= 0:  # double click toggles keep / discard
+                self.selection.toggle_keep(self.path, i)
 
     # --- hover
     def clip_at(self, seconds: float) -> int:
@@ -450,6 +598,19 @@ class TimelineWidget(QWidget):
         self.items["pseudo"].setBrush(pg.mkBrush(c["pseudo_fill"]))
         self.items["segments"].setOpts(brush=pg.mkBrush(c["segments"]), pen=None)
         self.items["segments_bar"].setOpts(brush=pg.mkBrush(c["segments_bar"]), pen=None)
+        self.items["discarded"].setOpts(
+            brush=QBrush(c["discarded"], Qt.BrushStyle.BDiagPattern), pen=None)
+        self.items["discarded_bar"].setOpts(brush=pg.mkBrush(c["discarded_bar"]), pen=None)
+        self.current_item.setOpts(pen=pg.mkPen(c["current"], width=2),
+                                  brush=QBrush(Qt.BrushStyle.NoBrush))
+        preview_fill = QColor(c["current"])
+        preview_fill.setAlpha(50)
+        self.preview_item.setOpts(pen=pg.mkPen(c["current"], width=1.5,
+                                               style=Qt.PenStyle.DashLine),
+                                  brush=pg.mkBrush(preview_fill))
+        for line in self.mark_lines.values():
+            line.setPen(pg.mkPen(c["marks"], width=1.5, style=Qt.PenStyle.DashLine))
+            line.label.setColor(c["marks"])
         self.line.setPen(pg.mkPen(c["playhead"], width=2))
         self.line.setHoverPen(pg.mkPen(c["score"], width=3))
         for name, box in self.toggles.items():
@@ -465,6 +626,7 @@ class TimelineWidget(QWidget):
             p.fillRect(1, 3, 14, 10, c["segments"] if name == "segments" else c["pseudo_fill"])
             if name == "segments":
                 p.fillRect(1, 3, 14, 3, c["segments_bar"])
+                p.fillRect(9, 6, 6, 7, QBrush(c["discarded_bar"], Qt.BrushStyle.BDiagPattern))
             if name == "pseudo":
                 p.setPen(pg.mkPen(c["pseudo"], width=1))
                 p.drawRect(1, 3, 13, 9)

@@ -1,4 +1,4 @@
-"""Background work: probing videos (duration, thumbnail) and running Find highlights.
+"""Background work: probing videos, running Find highlights, exporting.
 
 One worker pattern (STYLE rule 9): a parentless :class:`QObject` moved to a
 :class:`QThread`; its ``run`` slot does the work and reports through signals, which Qt
@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from core.errors import AvhdError, Cancelled
@@ -81,15 +81,34 @@ def saved_highlights(folder: str) -> list:
     return out
 
 
+def saved_model(folder: str):
+    """The ``ModelInfo`` of ``FOLDER/avhd_highlights/model.pt`` (None when absent or bad)."""
+    from pathlib import Path
+
+    from avhd_gui.retrain import ModelInfo
+    from core.pipeline import MODEL_FILENAME, OUTPUT_DIRNAME
+
+    path = Path(folder) / OUTPUT_DIRNAME / MODEL_FILENAME
+    if not path.is_file():
+        return None
+    try:
+        return ModelInfo.from_checkpoint(path)
+    except AvhdError as exc:
+        log.info("ignoring unreadable %s: %s", path, exc)
+        return None
+
+
 class ProbeWorker(QObject):
     """Probes a list of videos one by one; a failed file never stops the others.
 
-    Then, when ``results_folder`` is given, loads the results a previous run saved there.
+    First, when ``results_folder`` is given, loads the results a previous run saved there
+    (and the facts of its model, read here so the main thread never waits for torch).
     """
 
     probed = Signal(str, object)  # path, Probe
     failed = Signal(str, str)  # path, reason
     saved = Signal(object)  # VideoHighlights of an earlier run
+    saved_model = Signal(object)  # ModelInfo of the model an earlier run trained
     done = Signal()
 
     def __init__(self, paths: list[str], results_folder: str | None = None) -> None:
@@ -103,6 +122,9 @@ class ProbeWorker(QObject):
         try:
             for vh in saved_highlights(self.results_folder) if self.results_folder else []:
                 self.saved.emit(vh)
+            info = saved_model(self.results_folder) if self.results_folder else None
+            if info is not None:
+                self.saved_model.emit(info)
             for path in self.paths:
                 if self.token.cancelled:
                     break
@@ -181,6 +203,46 @@ class FindWorker(QObject):
             self.done.emit()
 
 
+class TaskWorker(QObject):
+    """Runs one long core call ``fn(*args, progress=..., cancel=..., **kwargs)``.
+
+    Used for exports. Signals as :class:`FindWorker`: ``progress(done, total, message)``,
+    ``finished(result)``, ``errored(message)``, ``cancelled()`` and always ``done()`` last.
+    """
+
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    errored = Signal(str)
+    cancelled = Signal()
+    done = Signal()
+
+    def __init__(self, fn: Callable[..., object], *args, **kwargs) -> None:
+        super().__init__()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.token = CancelToken()
+
+    def _progress(self, done: int, total: int, message: str = "") -> None:
+        self.progress.emit(int(done), int(total), str(message))
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, progress=self._progress, cancel=self.token,
+                             **self.kwargs)
+        except Cancelled:
+            self.cancelled.emit()
+        except AvhdError as exc:
+            self.errored.emit(str(exc))
+        except Exception as exc:
+            log.warning("%s stopped on an unexpected error", getattr(self.fn, "__name__", "task"),
+                        exc_info=True)
+            self.errored.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.finished.emit(result)
+        finally:
+            self.done.emit()
+
+
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 
 
@@ -206,7 +268,9 @@ def start_worker(worker: QObject) -> QThread:
     thread.setObjectName(type(worker).__name__)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    worker.done.connect(thread.quit)
+    # QThread.quit is thread-safe: called directly, so waiting on the thread from the main
+    # thread (closing the window, cancelling an export) never needs the main event loop
+    worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.start()
     return thread
 

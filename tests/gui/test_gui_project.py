@@ -1,0 +1,163 @@
+"""Projects: autosave, restore on reopening, corrupt files, re-finding with hand edits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from test_gui_segments import highlights, spans
+
+from avhd_gui.mainwindow import MainWindow
+from core.artifacts import Segment
+from core.pipeline import OUTPUT_DIRNAME, highlights_filename
+from core.project import PROJECT_FILENAME, Project
+
+
+@pytest.fixture
+def folder(library_folder, tmp_path) -> Path:
+    """A copy of the library with saved results (as a Find highlights run leaves them)."""
+    root = tmp_path / "lib"
+    shutil.copytree(library_folder, root)
+    for rel, seconds in (("a.mp4", 6), ("b.mp4", 8), ("sub/c.mp4", 6)):
+        path = str((root / rel).resolve())
+        vh = highlights(path, n=seconds * 2, clip=0.5, segments=[Segment(1.0, 3.0)])
+        vh.save(root / OUTPUT_DIRNAME / highlights_filename(path, root.resolve()))
+    return root
+
+
+def _open(qtbot, settings, folder) -> MainWindow:
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.probe_finished, timeout=20_000):
+        assert win.open_folder(str(folder))
+    return win
+
+
+def _segs(win, name):
+    return spans(win.selection.segments(win.library.find(name).path))
+
+
+def test_edits_are_autosaved_and_restored_when_the_folder_is_reopened(qtbot, settings, folder):
+    win = _open(qtbot, settings, folder)
+    a, b = win.library.find("a.mp4").path, win.library.find("b.mp4").path
+    assert _segs(win, "b.mp4") == [(6.0, 8.0, True)]  # re-selected for the target (20 %)
+    win.target_control.value.setValue(25)  # 2 s of b: its last 2 s
+    win.selection.toggle_keep(b, 0)
+    win.selection.add(a, 0.5, 1.5)
+    assert win.project.pending()  # debounced: nothing written yet
+    with qtbot.waitSignal(win.project.saved, timeout=3000):
+        pass
+    assert win.project_label.text().startswith("Saved")
+    saved = Project.load(folder / PROJECT_FILENAME)
+    assert saved.target_mode == "fraction" and saved.target_value == pytest.approx(0.25)
+    assert saved.videos["b.mp4"].edited and not saved.videos["sub/c.mp4"].edited
+    assert saved.videos["b.mp4"].highlights == f"{OUTPUT_DIRNAME}/b.highlights.json"
+    assert saved.videos["bad.mp4"].state == "failed"
+    expected_a, expected_b = _segs(win, "a.mp4"), _segs(win, "b.mp4")
+    assert expected_b == [(6.0, 8.0, False)] and (0.5, 1.5, True) in expected_a
+    win.selection.toggle_keep(b, 0)
+    win.close()  # a pending save is written on close
+    assert Project.load(folder / PROJECT_FILENAME).videos["b.mp4"].segments[0].keep
+
+    again = _open(qtbot, settings, folder)
+    assert again.target.target.fraction == pytest.approx(0.25)
+    assert again.target_control.value.value() == 25
+    assert _segs(again, "a.mp4") == expected_a and again.selection.is_edited(a)
+    assert _segs(again, "b.mp4") == [(6.0, 8.0, True)] and again.selection.is_edited(b)
+    assert again.undo_stack.count() == 0
+    assert not again.project.pending()  # opening alone writes nothing
+    # Save Project As, then Open Project from that file
+    other = folder.parent / "elsewhere.json"
+    assert again.save_project_as(str(other))
+    again.selection.delete(a, 0)
+    again.project.flush()
+    assert len(Project.load(other).videos["a.mp4"].segments) == len(expected_a) - 1
+    again.close()
+    third = MainWindow(settings)
+    qtbot.addWidget(third)
+    with qtbot.waitSignal(third.probe_finished, timeout=20_000):
+        assert third.open_project(str(other))
+    assert len(_segs(third, "a.mp4")) == len(expected_a) - 1
+    third.close()
+
+
+def test_a_corrupt_project_is_moved_aside_and_the_folder_still_opens(qtbot, settings, folder):
+    bad = folder / PROJECT_FILENAME
+    bad.write_text('{"schema": 1, "root": ', encoding="utf-8")  # cut off mid-write
+    win = _open(qtbot, settings, folder)
+    assert win.library.rowCount() == 4 and win.library.find("a.mp4").highlights is not None
+    aside = folder / (PROJECT_FILENAME + ".bak")
+    assert aside.read_text(encoding="utf-8") == '{"schema": 1, "root": '  # kept as it was
+    assert not bad.exists()
+    problem = win.problems.reasons()[""]
+    assert "cannot read project" in problem and win.problems_dock.isVisible()
+    assert win.warning_box is not None and "moved to avhd_project.json.bak" in (
+        win.warning_box.informativeText())
+    win.warning_box.close()
+    # editing starts a new, valid project beside the backup
+    win.selection.toggle_keep(win.library.find("a.mp4").path, 0)
+    win.project.flush()
+    assert Project.load(bad).videos["a.mp4"].edited
+    assert aside.read_text(encoding="utf-8") == '{"schema": 1, "root": '
+    win.close()
+    # an unknown schema is refused the same way, and a second backup does not overwrite
+    bad.write_text(json.dumps({"schema": 99, "root": str(folder)}), encoding="utf-8")
+    again = _open(qtbot, settings, folder)
+    assert "newer than this AVHD" in again.problems.reasons()[""]
+    assert (folder / (PROJECT_FILENAME + ".bak2")).is_file() and aside.is_file()
+    again.close()
+
+
+def test_refinding_keeps_hand_edits_unless_reset(opened, fast_find, qtbot):
+    win = opened
+
+    def run(reset):
+        with qtbot.waitSignal(win.find_stopped, timeout=60_000) as blocker:
+            assert win.find_highlights(reset_edits=reset)
+        assert blocker.args[0].status == "finished", blocker.args[0].summary()
+
+    run(False)
+    a, b = win.library.find("a.mp4").path, win.library.find("b.mp4").path
+    found_b = spans(win.selection.segments(b))
+    win.selection.add(b, 0.0, 0.5)
+    edited_b = spans(win.selection.segments(b))
+    assert edited_b != found_b
+    win.selection.toggle_keep(a, 0)
+    win.undo_action.trigger()  # a's edit undone: a counts as not edited again
+    assert not win.selection.is_edited(a)
+    run(False)
+    assert spans(win.selection.segments(b)) == edited_b and win.selection.is_edited(b)
+    assert win.model_label.text() == "Model: pseudo-highlights (direct)"
+    run(True)
+    assert spans(win.selection.segments(b)) == found_b and not win.selection.is_edited(b)
+    assert win.undo_stack.text(win.undo_stack.index() - 1) == "Reset hand edits on Find (b.mp4)"
+    win.undo_action.trigger()  # the reset is one undo step: the hand edit comes back
+    assert spans(win.selection.segments(b)) == edited_b and win.selection.is_edited(b)
+
+
+def test_screenshot_mode_shows_the_saved_edits_and_writes_nothing(qtbot, settings, folder,
+                                                                  tmp_path):
+    from avhd_gui.__main__ import build_parser, run_screenshot
+
+    win = _open(qtbot, settings, folder)
+    b = win.library.find("b.mp4").path
+    win.selection.toggle_keep(b, 0)
+    win.selection.add(b, 1.0, 2.0)
+    edits = _segs(win, "b.mp4")
+    win.close()
+    project = folder / PROJECT_FILENAME
+    stamp = project.stat().st_mtime_ns
+    shot = MainWindow(settings)
+    qtbot.addWidget(shot)
+    shot.project.autosave = False  # as main() does in screenshot mode
+    out = tmp_path / "edited.png"
+    args = build_parser().parse_args(["--open", str(folder), "--select", "b.mp4",
+                                      "--playhead", "1.5", "--screenshot", str(out)])
+    assert run_screenshot(shot, args) == out and out.is_file()
+    assert spans(shot.timeline.all_segments) == edits
+    assert shot.playhead.position == pytest.approx(1.5) and shot.timeline.current_index() == 0
+    shot.close()
+    assert project.stat().st_mtime_ns == stamp
