@@ -51,7 +51,7 @@ class TrainConfig:
 
 #: Named presets. ``tvsum``/``youtube``/``large`` carry the published settings.
 PRESETS: dict[str, TrainConfig] = {
-    "default": TrainConfig(epochs=30, lr=1e-3),
+    "default": TrainConfig(epochs=10, lr=1e-3),
     "tvsum": TrainConfig(epochs=20, lr=2.5e-3),
     "youtube": TrainConfig(epochs=100, lr=5e-3),
     "large": TrainConfig(epochs=10, lr=5e-4),
