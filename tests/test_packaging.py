@@ -242,3 +242,21 @@ def test_version_lives_in_one_place():
     line = cli._versions()
     assert line.startswith(f"avhd {__version__}") and "torch " in line
 
+
+
+def test_wheel_package_data_covers_every_resource_file():
+    """A plain ``pip install .`` must carry every file the code loads from resources/."""
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "resources*" in cfg["packages"]["find"]["include"]
+    patterns = cfg["package-data"]["*"]
+    missing = [
+        str(p.relative_to(root))
+        for p in (root / "resources").rglob("*")
+        if p.is_file() and not any(fnmatch.fnmatch(p.name, pat) for pat in patterns)
+    ]
+    assert not missing, f"add patterns to [tool.setuptools.package-data] for {missing}"
