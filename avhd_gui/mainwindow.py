@@ -47,6 +47,26 @@ from core.errors import AvhdError
 log = logging.getLogger(__name__)
 
 
+def about_html() -> str:
+    """The About box: what AVHD is and the versions of everything it runs on."""
+    import pyqtgraph
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    from core.versions import component_versions
+
+    versions = component_versions()
+    versions["PySide6"] = PySide6.__version__
+    versions["Qt"] = qVersion()
+    versions["pyqtgraph"] = pyqtgraph.__version__
+    rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions.items())
+    return (
+        f"<b>AVHD {__version__}</b><p>Unsupervised audio-visual highlight detection: "
+        "open a folder, find highlights, edit them on the timeline, export a reel or a "
+        f"timeline.</p><table>{rows}</table>"
+    )
+
+
 class MainWindow(FileCommands, QMainWindow):
     """The AVHD editor window.
 
@@ -618,10 +638,7 @@ class MainWindow(FileCommands, QMainWindow):
             self.settings.set_model_options(dlg.options())
 
     def about(self) -> None:
-        QMessageBox.about(
-            self, "About AVHD",
-            f"<b>AVHD {__version__}</b><p>Unsupervised audio-visual highlight detection: "
-            "open a folder, find highlights, review them on the timeline.</p>")
+        QMessageBox.about(self, "About AVHD", about_html())
 
     def _update_actions(self) -> None:
         running = self.finder.is_running()

@@ -12,7 +12,6 @@ import importlib
 import logging
 import sys
 
-from core._version import __version__
 from core.errors import AvhdError, Cancelled
 
 COMMANDS = [
@@ -28,22 +27,16 @@ COMMANDS = [
 
 
 def _versions() -> str:
-    parts = [f"avhd {__version__}"]
-    try:
-        import torch
+    from core.versions import version_text
 
-        parts.append(f"torch {torch.__version__}")
-    except ImportError:  # pragma: no cover - torch is a hard dependency
-        pass
-    from core.features import DEFAULT_AUDIO, DEFAULT_VISUAL
-
-    parts.append(f"extractors {DEFAULT_VISUAL} + {DEFAULT_AUDIO}")
-    return ", ".join(parts)
+    return version_text()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="avhd", description="Unsupervised audio-visual highlight detection."
+        prog="avhd",
+        description="Unsupervised audio-visual highlight detection.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps --version's lines
     )
     parser.add_argument("--version", action="version", version=_versions())
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
