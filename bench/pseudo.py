@@ -76,8 +76,10 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=1024)
     ap.add_argument("--max-naive", type=int, default=30_000)
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--skip-similarity", action="store_true")
     args = ap.parse_args()
-    bench_similarity(args.dim, args.max_naive)
+    if not args.skip_similarity:
+        bench_similarity(args.dim, args.max_naive)
     bench_training(args.epochs)
 
 
