@@ -137,7 +137,7 @@ verify_bundle() {
 
     run_app avhd$EXE --version || fail "avhd --version"
     run_app avhd-gui$EXE --version || fail "avhd-gui --version"
-    run_app avhd$EXE --version | grep -q "avhd .*torch" || fail "avhd --version lacks torch"
+    run_app avhd$EXE --version | grep -q "^torch: " || fail "avhd --version lacks torch"
 
     say "avhd find on the bundled demo (+ every timeline export and an mp4 reel)"
     local t0=$SECONDS

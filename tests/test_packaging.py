@@ -239,8 +239,8 @@ def test_version_lives_in_one_place():
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'version = { attr = "core._version.__version__" }' in pyproject
     assert not re.search(r'^version\s*=\s*"', pyproject, re.M)
-    line = cli._versions()
-    assert line.startswith(f"avhd {__version__}") and "torch " in line
+    text = cli._versions()
+    assert text.startswith(f"avhd: {__version__}\n") and "\ntorch: " in text
 
 
 
