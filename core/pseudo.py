@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SIMILARITIES = ("cosine", "pearson")
+# [evaluation helper, issue 4] "dot": the mean *inner product* (features not normalised).
+# On post-ReLU embeddings (I3D, PANNs) every clip lies in the positive orthant, so cosine
+# similarities to a category are all high and the mean cosine mostly measures how generic a
+# clip's activation pattern is; the inner product keeps the activation magnitude, which is
+# what separates highlights from filler there (see docs/results.md).
+SIMILARITIES = ("cosine", "pearson", "dot")
 MODALITIES = ("av", "audio", "visual")
 
 
@@ -34,6 +39,8 @@ def _prepare(x: np.ndarray, similarity: str) -> np.ndarray:
     """Rows made so that a plain dot product gives the chosen similarity."""
     x = np.asarray(x)
     x = x.astype(np.float64 if x.dtype == np.float64 else np.float32, copy=True)
+    if similarity == "dot":  # [evaluation helper, issue 4] raw inner product
+        return x
     if similarity == "pearson":
         x = x - x.mean(axis=1, keepdims=True)
     elif similarity != "cosine":

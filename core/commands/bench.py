@@ -1,0 +1,181 @@
+"""``avhd bench``: run the unsupervised protocol on YouTube Highlights or TVSum.
+
+Examples::
+
+    avhd bench youtube --out out/bench/youtube --seeds 0 1 2
+    avhd bench tvsum --runs 5 --seeds 0 1 2            # five random 80/20 splits
+    avhd bench tvsum --split fixed                      # splits.json
+    avhd bench youtube --ph-modality visual             # a paper comparison (one option)
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from core.evaluation.evaluate import format_pm
+from core.evaluation.loaders import BENCHMARKS, default_root, load_benchmark
+from core.evaluation.protocol import (
+    CATEGORY_MODES,
+    RECIPES,
+    SCORERS,
+    TARGETS,
+    BenchConfig,
+    make_splits,
+    recipe_config,
+)
+
+NAME = "bench"
+HELP = "run a benchmark protocol (youtube, tvsum): predictions + metrics files per run"
+
+# Options that a recipe may set; None on the command line means "the recipe's value".
+_OVERRIDES = (
+    "scorer",
+    "categories",
+    "similarity",
+    "ph_modality",
+    "ph_top",
+    "variant",
+    "preset",
+    "lr",
+    "epochs",
+    "batch_size",
+    "max_clips",
+    "fraction",
+    "targets",
+    "blend",
+    "k_min",
+    "k_max",
+    "device",
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from core.model import VARIANTS
+    from core.pseudo import MODALITIES, SIMILARITIES
+
+    p.add_argument("benchmark", choices=BENCHMARKS)
+    p.add_argument("--data", type=Path, default=None, help="default ../shared/benchmarks/NAME")
+    p.add_argument("--out", type=Path, default=None, help="default out/bench/NAME-RECIPE")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    split = p.add_mutually_exclusive_group()
+    split.add_argument(
+        "--runs", type=int, default=None, help="N seeded random 80/20 splits (TVSum default 5)"
+    )
+    split.add_argument(
+        "--split",
+        choices=("fixed", "random"),
+        default=None,
+        help="fixed = splits.json (YouTube default); random = --runs random splits",
+    )
+    p.add_argument(
+        "--recipe",
+        choices=sorted(RECIPES),
+        default="paper",
+        help="named set of the options below (paper = the published method)",
+    )
+    p.add_argument("--preset", default=None, help="training preset (default: the benchmark's)")
+    p.add_argument(
+        "--scorer",
+        choices=SCORERS,
+        default=None,
+        help="network (the method), direct (pseudo-highlights as predictions), "
+        "supervised (real labels: upper bound), random",
+    )
+    p.add_argument(
+        "--categories",
+        choices=CATEGORY_MODES,
+        default=None,
+        help="pseudo (the method) or real (domains; ablation only)",
+    )
+    p.add_argument("--similarity", choices=SIMILARITIES, default=None)
+    p.add_argument(
+        "--ph-modality",
+        choices=MODALITIES,
+        default=None,
+        help="pseudo-highlights from both (av), audio or visual",
+    )
+    p.add_argument("--ph-top", type=float, default=None, help="positive fraction per video")
+    p.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default=None,
+        help="network: bimodal, single modality, early/late fusion, large",
+    )
+    p.add_argument(
+        "--fraction",
+        type=float,
+        default=None,
+        help="fraction of the training videos used (0.25, 0.5, 0.75, 1)",
+    )
+    p.add_argument(
+        "--targets", choices=TARGETS, default=None, help="hard 0/1 pseudo-labels or soft ranks"
+    )
+    p.add_argument(
+        "--blend", type=float, default=None, help="weight of direct pseudo-highlight ranks"
+    )
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument(
+        "--max-clips", type=int, default=None, help="training/scoring window length in clips"
+    )
+    p.add_argument("--k-min", type=int, default=None)
+    p.add_argument("--k-max", type=int, default=None)
+    p.add_argument("--device", default=None, help="cpu (default), cuda or auto")
+    p.add_argument("--jobs", type=int, default=1, help="runs at once in worker processes")
+    p.add_argument("--threads", type=int, default=1, help="torch threads per run")
+
+
+def config_from_args(args: argparse.Namespace) -> BenchConfig:
+    """The run configuration: the recipe, then every option given on the command line."""
+    overrides = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k, None) is not None}
+    return recipe_config(args.recipe, args.benchmark, **overrides)
+
+
+def _progress(done: int, total: int, msg: str) -> None:
+    print(f"\r[{done}/{total}] {msg}        ", end="", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.evaluation.bench import run_bench
+
+    cfg = config_from_args(args)
+    mode = args.split or ("random" if args.runs or args.benchmark == "tvsum" else "fixed")
+    runs = args.runs or 5
+    bench = load_benchmark(args.benchmark, args.data or default_root(args.benchmark))
+    splits = make_splits(bench, mode, runs)
+    out = args.out or Path("out") / "bench" / f"{args.benchmark}-{args.recipe}"
+    command = "avhd " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    summary = run_bench(
+        bench,
+        cfg,
+        splits,
+        list(args.seeds),
+        out,
+        command=command,
+        jobs=args.jobs,
+        threads=args.threads,
+        progress=_progress,
+    )
+    print(file=sys.stderr)
+    s = summary["summary"]
+    label = "mAP" if args.benchmark == "youtube" else "top-5 mAP"
+    print(
+        f"{args.benchmark} {label}: {format_pm(s['headline'])} over seeds {args.seeds} "
+        f"({len(splits)} split(s), {summary['seconds']:.0f} s)"
+    )
+    for d, st in s["domains"].items():
+        print(f"  {d:<12} {format_pm(st)}")
+    if summary.get("ensemble"):
+        print(f"  seed ensemble (mean of the seeds' scores): {summary['ensemble']['headline']:.2f}")
+    if s["collapsed"]:
+        print(
+            f"WARNING: {len(s['collapsed'])} run(s) collapsed to a constant output and were "
+            f"not scored: {', '.join(s['collapsed'])}",
+            file=sys.stderr,
+        )
+    print(f"files: {out}")
+    return 0 if not s["collapsed"] else 3

@@ -1,0 +1,418 @@
+"""The benchmark protocol: train on the training videos, score the test videos.
+
+One *run* = one (split, seed). The unsupervised path (:func:`unsupervised_scores`) is
+handed features only: pseudo-categories and pseudo-highlights are computed from the
+training videos, the network is trained on them and scores the test videos. Labels and
+domains reach a run only for the two ablations that are defined by them, and only through
+explicit arguments: ``categories="real"`` (domains as categories) and
+``scorer="supervised"`` (the upper bound, trained on the real labels).
+
+Each run writes ``predictions.json`` (``{"benchmark", "predictions": {vid: [score...]},
+"config", "split", "diagnostics"}``) and then ``metrics.json`` computed **from that file**
+(:mod:`core.evaluation.evaluate`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from core.errors import AvhdError
+from core.evaluation.loaders import Benchmark
+from core.progress import CancelToken, ProgressFn, check_cancel, report
+
+log = logging.getLogger(__name__)
+
+SCORERS = ("network", "direct", "supervised", "random")
+CATEGORY_MODES = ("pseudo", "real")
+#: Network training targets: ``hard`` = the top-``ph_top`` 0/1 pseudo-labels (the method);
+#: ``soft`` = each clip's pseudo-highlight rank within its video, scaled to [0, 1].
+TARGETS = ("hard", "soft")
+#: Test-score spread below this (all clips, all test videos) is a collapsed model.
+COLLAPSE_STD = 1e-3
+
+VideoFeatures = tuple[np.ndarray, np.ndarray | None]
+
+
+class BenchError(AvhdError):
+    """A benchmark run cannot be set up (bad option, empty split)."""
+
+
+@dataclass
+class BenchConfig:
+    """How a benchmark run turns training videos into test scores.
+
+    ``preset`` names a training preset of :mod:`core.training` (default: the benchmark's
+    own, ``youtube`` or ``tvsum``); ``lr``/``epochs``/``batch_size``/``max_clips`` override
+    it. ``similarity`` and the ``ph_*`` fields are passed to
+    :func:`core.pseudo.pseudo_highlights`. ``targets`` picks hard or soft training targets
+    (:data:`TARGETS`); ``blend`` > 0 mixes the network's per-video score ranks with the
+    direct pseudo-highlight ranks of the test video: ``(1 - blend) * net + blend * ph``.
+    """
+
+    benchmark: str
+    scorer: str = "network"
+    categories: str = "pseudo"
+    similarity: str = "cosine"
+    ph_modality: str = "av"
+    ph_top: float = 0.5
+    variant: str = "bimodal"
+    preset: str | None = None
+    lr: float | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
+    max_clips: int | None = None
+    fraction: float = 1.0
+    targets: str = "hard"
+    blend: float = 0.0
+    k_min: int = 2
+    k_max: int = 15
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.scorer not in SCORERS:
+            raise BenchError(f"unknown scorer {self.scorer!r}; valid: {', '.join(SCORERS)}")
+        if self.categories not in CATEGORY_MODES:
+            raise BenchError(
+                f"unknown categories {self.categories!r}; valid: {', '.join(CATEGORY_MODES)}"
+            )
+        if self.targets not in TARGETS:
+            raise BenchError(f"unknown targets {self.targets!r}; valid: {', '.join(TARGETS)}")
+        if not 0.0 <= self.blend <= 1.0:
+            raise BenchError(f"--blend must be in [0, 1], got {self.blend}")
+        if not 0.0 < self.fraction <= 1.0:
+            raise BenchError(f"--fraction must be in (0, 1], got {self.fraction}")
+
+    @property
+    def train_preset(self) -> str:
+        return self.preset or self.benchmark
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Split:
+    """Training and test video ids of one split."""
+
+    name: str
+    train: list[str]
+    test: list[str]
+
+
+def make_splits(bench: Benchmark, mode: str = "fixed", runs: int = 5) -> list[Split]:
+    """The splits of a protocol.
+
+    ``fixed``: ``splits.json`` (train -> test = its ``val`` lists). ``random``: ``runs``
+    seeded random 80/20 splits of all videos with features (split ``r`` permutes the
+    videos with ``numpy.random.default_rng(r)``; the first 80 % train). Splits do not
+    depend on the method's seed, so seeds measure the method's own variance.
+    """
+    if mode == "fixed":
+        return [Split("fixed", bench.split_videos("train"), bench.split_videos("val"))]
+    if mode != "random":
+        raise BenchError(f"unknown split mode {mode!r}; valid: fixed, random")
+    if runs < 1:
+        raise BenchError("--runs must be at least 1")
+    vids = sorted(bench.videos)
+    n_train = int(round(0.8 * len(vids)))
+    out = []
+    for r in range(runs):
+        perm = np.random.default_rng(r).permutation(len(vids))
+        out.append(
+            Split(
+                f"random{r}",
+                [vids[i] for i in perm[:n_train]],
+                [vids[i] for i in perm[n_train:]],
+            )
+        )
+    return out
+
+
+def subsample(ids: list[str], fraction: float, seed: int) -> list[str]:
+    """A seeded random ``fraction`` of ``ids`` (at least 2), in their original order."""
+    if fraction >= 1.0:
+        return list(ids)
+    k = max(2, int(round(fraction * len(ids))))
+    keep = np.sort(np.random.default_rng(10_000 + seed).choice(len(ids), k, replace=False))
+    return [ids[i] for i in keep]
+
+
+def _fit_categories(train: list[VideoFeatures], cfg: BenchConfig, seed: int, real: list | None):
+    """Category of each training video, and a function assigning test videos."""
+    from core.clustering import fit_categories, library_descriptors, video_descriptor
+
+    if cfg.categories == "real":
+        if real is None:
+            raise BenchError("categories='real' needs the training videos' domains")
+        names = sorted(set(real))
+        labels = np.array([names.index(d) for d in real], np.int64)
+        return labels, {"k": len(names), "note": "real categories (domains)"}, None
+    desc, fill = library_descriptors(train)
+    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=seed)
+
+    def assign(videos: list[VideoFeatures]) -> np.ndarray:
+        return cats.assign(np.stack([video_descriptor(v, a, fill) for v, a in videos]))
+
+    info = {"k": int(cats.k), "note": cats.note, "silhouettes": cats.silhouettes}
+    return cats.labels, info, assign
+
+
+def _pseudo(train: list[VideoFeatures], labels: np.ndarray, cfg: BenchConfig):
+    from core.pseudo import pseudo_highlights
+
+    return pseudo_highlights(train, labels, cfg.similarity, cfg.ph_modality, cfg.ph_top)
+
+
+def _direct(
+    train: list[VideoFeatures],
+    cats: np.ndarray,
+    test: list[VideoFeatures],
+    test_cats: np.ndarray,
+    cfg: BenchConfig,
+) -> list[np.ndarray]:
+    """Test clips scored by pseudo-highlights against their category's training clips."""
+    from core.pseudo import pseudo_highlights
+
+    out: list[np.ndarray] = []
+    for video, c in zip(test, test_cats, strict=True):
+        members = [train[i] for i in np.flatnonzero(cats == c)] or train
+        # The test video joins its category's training videos; its own clips take the
+        # same score formula as a training video's, against the enlarged category.
+        lib = members + [video]
+        ph = pseudo_highlights(
+            lib,
+            np.zeros(len(lib), np.int64),
+            cfg.similarity,
+            cfg.ph_modality,
+            cfg.ph_top,
+        )
+        out.append(np.asarray(ph[-1].av_ph, np.float64))
+    return out
+
+
+def _train_and_score(
+    train: list[VideoFeatures],
+    targets: list[np.ndarray],
+    test: list[VideoFeatures],
+    cfg: BenchConfig,
+    seed: int,
+    info: dict,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+) -> tuple[list[np.ndarray], dict]:
+    from core.model import ModelConfig
+    from core.training import predict_many, preset
+    from core.training import train as train_net
+
+    overrides: dict = {"seed": seed, "device": cfg.device}
+    if cfg.lr is not None:
+        overrides["lr"] = cfg.lr
+    if cfg.epochs is not None:
+        overrides["epochs"] = cfg.epochs
+    if cfg.batch_size is not None:
+        overrides["batch_size"] = cfg.batch_size
+    if cfg.max_clips is not None:
+        overrides["max_clips"] = cfg.max_clips
+    tcfg = preset(cfg.train_preset, **overrides)
+    dv = train[0][0].shape[1]
+    da = next(a.shape[1] for _, a in train if a is not None)
+    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
+    ckpt = train_net(train, targets, mcfg, tcfg, info=info, progress=progress, cancel=cancel)
+    scores = predict_many(ckpt, test, device=cfg.device, cancel=cancel)
+    diag = {
+        "train_preset": cfg.train_preset,
+        "train_config": tcfg.to_dict(),
+        "loss_first": float(ckpt.history[0]) if ckpt.history else None,
+        "loss_last": float(ckpt.history[-1]) if ckpt.history else None,
+        "train_score_std": float(ckpt.info.get("train_score_std", float("nan"))),
+        "train_collapsed": bool(ckpt.collapsed),
+        "train_seconds": float(ckpt.info.get("train_seconds", 0.0)),
+    }
+    return [np.asarray(s, np.float64) for s in scores], diag
+
+
+def unsupervised_scores(
+    train: list[VideoFeatures],
+    test: list[VideoFeatures],
+    cfg: BenchConfig,
+    seed: int,
+    *,
+    real_categories: list[str] | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[list[np.ndarray], dict]:
+    """Test-clip scores from training videos' features alone (no label is read).
+
+    ``real_categories`` (training videos' domains) is used only when
+    ``cfg.categories == "real"`` (the real-vs-pseudo categories ablation).
+    """
+    if cfg.scorer == "random":
+        rng = np.random.default_rng(seed)
+        return [rng.random(len(v)) for v, _ in test], {}
+    cats, cat_info, assign = _fit_categories(train, cfg, seed, real_categories)
+    check_cancel(cancel)
+    report(progress, 0, 1, f"pseudo: {cat_info['note']}")
+    diag: dict = {"categories": cat_info}
+    if cfg.scorer == "direct":
+        if assign is None:
+            raise BenchError("direct scoring with real categories needs the test domains")
+        return _direct(train, cats, test, assign(test), cfg), diag
+    ph = _pseudo(train, cats, cfg)
+    if cfg.targets == "soft":
+        targets = [rank01(p.av_ph).astype(np.float32) for p in ph]
+    else:
+        targets = [p.label.astype(np.float32) for p in ph]
+    scores, tdiag = _train_and_score(
+        train, targets, test, cfg, seed, {"labels": "pseudo"}, progress, cancel
+    )
+    diag.update(tdiag)
+    if cfg.blend > 0:
+        if assign is None:
+            raise BenchError("--blend needs pseudo-categories (it scores test videos directly)")
+        diag.update(collapse_check(scores))  # judge the network before blending
+        diag["network_collapsed"] = diag.pop("collapsed")
+        direct = _direct(train, cats, test, assign(test), cfg)
+        scores = [
+            (1.0 - cfg.blend) * rank01(s) + cfg.blend * rank01(d)
+            for s, d in zip(scores, direct, strict=True)
+        ]
+    return scores, diag
+
+
+def rank01(x: np.ndarray) -> np.ndarray:
+    """Ranks within one video scaled to [0, 1] (ties share their mean rank)."""
+    from scipy.stats import rankdata
+
+    x = np.asarray(x, np.float64)
+    if len(x) < 2:
+        return np.full(len(x), 0.5)
+    return (rankdata(x) - 1.0) / (len(x) - 1.0)
+
+
+def supervised_targets(benchmark: str, labels: list[np.ndarray]) -> list[np.ndarray]:
+    """Binary training targets from real labels (the supervised upper bound).
+
+    YouTube: ``match > 0``. TVSum: mean annotator score above the video's lower median.
+    """
+    from core.evaluation.metrics import lower_median
+
+    out = []
+    for lab in labels:
+        lab = np.asarray(lab, np.float64)
+        if benchmark == "youtube":
+            out.append((lab > 0).astype(np.float32))
+        else:
+            m = lab.mean(axis=1)
+            out.append((m > lower_median(m)).astype(np.float32))
+    return out
+
+
+def collapse_check(scores: list[np.ndarray]) -> dict:
+    """Whether test scores are (near) constant: a collapsed model must not be scored."""
+    flat = np.concatenate([np.asarray(s, np.float64) for s in scores]) if scores else np.zeros(0)
+    std = float(flat.std()) if len(flat) else 0.0
+    per_video = [float(np.std(s)) for s in scores if len(s) > 1]
+    flat_videos = int(sum(s < 1e-6 for s in per_video))
+    return {
+        "test_score_std": std,
+        "constant_videos": flat_videos,
+        "collapsed": bool(std < COLLAPSE_STD or (per_video and flat_videos == len(per_video))),
+    }
+
+
+def run_split(
+    bench: Benchmark,
+    split: Split,
+    cfg: BenchConfig,
+    seed: int,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict:
+    """One run: the predictions-file content for ``split`` and ``seed``."""
+    t0 = time.perf_counter()
+    train_ids = subsample(split.train, cfg.fraction, seed)
+    if not train_ids or not split.test:
+        raise BenchError(f"split {split.name} has no training or no test video")
+    train = [bench.features[v] for v in train_ids]
+    test = [bench.features[v] for v in split.test]
+    if cfg.scorer == "supervised":
+        targets = supervised_targets(bench.name, [bench.labels[v] for v in train_ids])
+        targets = [t[: len(f[0])] for t, f in zip(targets, train, strict=True)]
+        targets = [np.pad(t, (0, len(f[0]) - len(t))) for t, f in zip(targets, train, strict=True)]
+        scores, diag = _train_and_score(
+            train, targets, test, cfg, seed, {"labels": "real"}, progress, cancel
+        )
+    else:
+        real = [bench.domains[v] for v in train_ids] if cfg.categories == "real" else None
+        if cfg.categories == "real" and cfg.scorer == "direct":
+            scores, diag = _direct_real(bench, train_ids, split.test, cfg)
+        else:
+            scores, diag = unsupervised_scores(
+                train, test, cfg, seed, real_categories=real, progress=progress, cancel=cancel
+            )
+    diag.update(collapse_check(scores) if cfg.scorer != "random" else {"collapsed": False})
+    if diag.get("train_collapsed") or diag.get("network_collapsed"):
+        diag["collapsed"] = True
+    if diag["collapsed"]:
+        log.warning(
+            "%s seed %d: the model collapsed to a constant output (test score std %.2g); "
+            "this run is reported as collapsed, not scored",
+            split.name,
+            seed,
+            diag.get("test_score_std", 0.0),
+        )
+    diag["seconds"] = round(time.perf_counter() - t0, 2)
+    return {
+        "benchmark": bench.name,
+        "predictions": {v: [float(x) for x in s] for v, s in zip(split.test, scores, strict=True)},
+        "config": {**cfg.to_dict(), "seed": seed},
+        "split": {"name": split.name, "train": train_ids, "test": list(split.test)},
+        "diagnostics": diag,
+    }
+
+
+def _direct_real(
+    bench: Benchmark, train_ids: list[str], test_ids: list[str], cfg: BenchConfig
+) -> tuple[list[np.ndarray], dict]:
+    """Direct pseudo-highlights with real categories (ablation: test domains are read)."""
+    names = sorted({bench.domains[v] for v in train_ids})
+    cats = np.array([names.index(bench.domains[v]) for v in train_ids])
+    test_cats = np.array(
+        [names.index(bench.domains[v]) if bench.domains[v] in names else -1 for v in test_ids]
+    )
+    train = [bench.features[v] for v in train_ids]
+    test = [bench.features[v] for v in test_ids]
+    scores = _direct(train, cats, test, test_cats, cfg)
+    return scores, {"categories": {"k": len(names), "note": "real categories (domains)"}}
+
+
+#: Named benchmark recipes: field overrides of :class:`BenchConfig`.
+#: Both train with batches of 32 windows of at most 64 clips (the published settings give
+#: only epochs and learning rate; these keep a run within minutes on two CPU cores).
+#: ``paper``: the published method - cosine AV pseudo-highlights (top 50 %), pseudo-categories,
+#: bimodal network, the benchmark's preset (YouTube 100 epochs lr 5e-3, TVSum 20 / 2.5e-3).
+#: ``avhd-net``: the method with inner-product *visual* pseudo-highlights and 20 epochs at
+#: lr 1e-3. ``avhd``: ``avhd-net`` trained on soft targets, its test scores blended half and
+#: half with the direct pseudo-highlight ranks. ``avhd-direct``: the inner-product visual
+#: pseudo-highlights used directly, no network. All chosen on training-video labels only
+#: (docs/results.md).
+_FAST = {"batch_size": 32, "max_clips": 64}
+_DOT_V = {"similarity": "dot", "ph_modality": "visual"}
+RECIPES: dict[str, dict] = {
+    "paper": {**_FAST},
+    "avhd-net": {**_FAST, **_DOT_V, "lr": 1e-3, "epochs": 20},
+    "avhd": {**_FAST, **_DOT_V, "lr": 1e-3, "epochs": 20, "targets": "soft", "blend": 0.5},
+    "avhd-direct": {**_DOT_V, "scorer": "direct"},
+}
+
+
+def recipe_config(name: str, benchmark: str, **overrides) -> BenchConfig:
+    """The :class:`BenchConfig` of recipe ``name`` for ``benchmark``, then ``overrides``."""
+    if name not in RECIPES:
+        raise BenchError(f"unknown recipe {name!r}; valid: {', '.join(sorted(RECIPES))}")
+    return BenchConfig(benchmark=benchmark, **{**RECIPES[name], **overrides})
