@@ -54,8 +54,11 @@ class FindConfig:
     min_segment: float = 2.0
     padding: float = 0.0
     seed: int = 0
-    similarity: str = "cosine"
-    ph_modality: str = "av"
+    # The app's default pseudo-highlights: mean inner product of the visual features. On the
+    # benchmarks the paper's mean cosine of AV features scored at chance (post-ReLU features
+    # sit in a narrow cone; see docs/results.md); "cosine"/"av" give the paper's method.
+    similarity: str = "dot"
+    ph_modality: str = "visual"
     ph_top: float = 0.5
     k_min: int = 2
     k_max: int = 15
@@ -83,8 +86,10 @@ def _videos(feats: list[ClipFeatures]) -> list[tuple[np.ndarray, np.ndarray | No
     return [(f.visual, f.audio) for f in feats]
 
 
-def _category_centres(feats: list[ClipFeatures], cats: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean L2-normalised features per category: enough to score new videos directly."""
+def _category_centres(
+    feats: list[ClipFeatures], cats: np.ndarray, similarity: str = "cosine"
+) -> dict[str, np.ndarray]:
+    """Mean prepared (e.g. L2-normalised) features per category: scores new videos directly."""
     from core.pseudo import _prepare
 
     k = int(cats.max()) + 1 if len(cats) else 1
@@ -94,7 +99,7 @@ def _category_centres(feats: list[ClipFeatures], cats: np.ndarray) -> dict[str, 
         centres = np.zeros((k, dim), np.float32)
         for c in range(k):
             rows = [
-                _prepare(getattr(f, name), "cosine")
+                _prepare(getattr(f, name), similarity)
                 for f, ci in zip(feats, cats, strict=True)
                 if ci == c and getattr(f, name) is not None
             ]
@@ -114,11 +119,18 @@ def direct_scores(ckpt: Checkpoint, f: ClipFeatures) -> tuple[int, PseudoScores]
         raise ModelError("this model holds no pseudo-categories; direct scoring needs them")
     cats = Categories.from_arrays({k[4:]: v for k, v in arr.items() if k.startswith("cat_")})
     c = int(cats.assign(video_descriptor(f.visual, f.audio, arr["audio_fill"])[None])[0])
-    v = _prepare(f.visual, "cosine") @ arr["centre_visual"][c]
+    similarity = ckpt.info.get("similarity", "cosine")
+    modality = ckpt.info.get("ph_modality", "av")
+    v = (_prepare(f.visual, similarity) @ arr["centre_visual"][c]).astype(np.float64)
     a = None
     if f.audio is not None:
-        a = _prepare(f.audio, "cosine") @ arr["centre_audio"][c]
-    av = v if a is None else (a + v) / 2
+        a = (_prepare(f.audio, similarity) @ arr["centre_audio"][c]).astype(np.float64)
+    if a is None or modality == "visual":
+        av = v.copy()
+    elif modality == "audio":
+        av = a.copy()
+    else:
+        av = (a + v) / 2
     return c, PseudoScores(a, v, av, top_fraction_labels(av))
 
 
@@ -180,7 +192,9 @@ def analyse(
                 progress=progress,
                 cancel=cancel,
             )
-            ckpt.arrays.update(_category_centres(feats, cats.labels))
+            ckpt.arrays.update(_category_centres(feats, cats.labels, cfg.similarity))
+            ckpt.info["similarity"] = cfg.similarity
+            ckpt.info["ph_modality"] = cfg.ph_modality
             ckpt.arrays.update({f"cat_{k}": v for k, v in cats.to_arrays().items() if k != "note"})
             ckpt.arrays["audio_fill"] = audio_fill
             model_name = f"trained on this library ({cfg.preset}, {cfg.variant})"

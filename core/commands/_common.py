@@ -27,8 +27,18 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--variant", default="bimodal", choices=VARIANTS)
     g.add_argument("--epochs", type=int, help="override the preset's number of epochs")
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--similarity", default="cosine", choices=["cosine", "pearson"])
-    g.add_argument("--ph-modality", default="av", choices=["av", "audio", "visual"])
+    g.add_argument(
+        "--similarity",
+        default=FindConfig.similarity,
+        choices=["dot", "cosine", "pearson"],
+        help="pseudo-highlight similarity (default dot = mean inner product; the paper: cosine)",
+    )
+    g.add_argument(
+        "--ph-modality",
+        default=FindConfig.ph_modality,
+        choices=["av", "audio", "visual"],
+        help="features the pseudo-highlights use (default visual; the paper: av)",
+    )
 
 
 def add_selection_options(p: argparse.ArgumentParser) -> None:
