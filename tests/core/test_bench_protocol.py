@@ -97,7 +97,7 @@ def test_cli_bench_writes_predictions_then_metrics_from_the_file(synth, tmp_path
     out = tmp_path / "out"
     rc = main(
         ["bench", "youtube", "--data", str(synth), "--out", str(out), "--seeds", "0", "1",
-         "--epochs", "2", "--batch-size", "4"]
+         "--epochs", "2", "--batch-size", "4", "--jobs", "1"]
     )  # fmt: skip
     assert rc == 0
     b = load_benchmark("youtube", synth)
@@ -134,7 +134,7 @@ def test_collapsed_model_is_detected_and_not_scored(synth, tmp_path, monkeypatch
     out = tmp_path / "out"
     rc = main(
         ["bench", "youtube", "--data", str(synth), "--out", str(out), "--seeds", "0",
-         "--epochs", "1"]
+         "--epochs", "1", "--jobs", "1"]
     )  # fmt: skip
     assert rc == 3
     m = json.loads((out / "fixed_seed0" / "metrics.json").read_text())

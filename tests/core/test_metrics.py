@@ -213,3 +213,25 @@ def test_qvhighlights_oracle_on_real_labels():
         for a in range(3):
             labels = (gt[:, a] >= 4).astype(int)
             assert qv_ap(labels, gt[:, a]) == (1.0 if labels.any() else 0.0)
+
+
+def test_cli_metrics_qvhighlights(tmp_path, capsys):
+    import json
+
+    from core.cli import main
+
+    labels = tmp_path / "qv.jsonl"
+    labels.write_text(json.dumps(QV_ENTRY) + "\n")
+    preds = tmp_path / "p.json"
+    preds.write_text(json.dumps({"benchmark": "qvhighlights", "predictions": {"7": [0, 0, 1]}}))
+    rc = main(["metrics", "--benchmark", "qvhighlights", "--predictions", str(preds),
+               "--labels", str(labels)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == 0
+    # Annotator 0 ([0,1,0]): clip 2 first, clips 0/1 tied -> AP 1/3; annotator 1 ([0,0,1]):
+    # AP 1; annotator 2: no positive -> 0. HL-mAP = (1/3 + 1 + 0) / 3.
+    assert "VeryGood  (>= 4): HL-mAP 44.44  HIT@1 100.00" in out
+    preds.write_text(json.dumps({"benchmark": "qvhighlights", "predictions": {"8": [1]}}))
+    assert main(["metrics", "--benchmark", "qvhighlights", "--predictions", str(preds),
+                 "--labels", str(labels)]) == 1  # fmt: skip
+    assert "not annotated" in capsys.readouterr().err
