@@ -67,6 +67,10 @@ def _tv(label, *args, published=None, ensemble=False):
     return Row(label, "tvsum", list(args), published, ensemble)
 
 
+def _fixed_k(k: int) -> list[str]:
+    return ["--k-min", str(k), "--k-max", str(k)]
+
+
 NET = ["--recipe", "avhd-net"]  # the ablation base: the method with inner-product V-PH
 
 TABLES = [
@@ -117,6 +121,12 @@ TABLES = [
             _yt("A-PH, inner product", *NET, "--ph-modality", "audio"),
             _yt("V-PH, inner product (avhd-net)", *NET),
             _yt("AV-PH, inner product", *NET, "--ph-modality", "av"),
+            _tv("A-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "audio"),
+            _tv("V-PH, cosine", *NET, "--similarity", "cosine"),
+            _tv("AV-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "av"),
+            _tv("A-PH, inner product", *NET, "--ph-modality", "audio"),
+            _tv("V-PH, inner product (avhd-net)", *NET),
+            _tv("AV-PH, inner product", *NET, "--ph-modality", "av"),
         ],
     ),
     Table(
@@ -127,6 +137,9 @@ TABLES = [
             _yt("audio only", *NET, "--variant", "audio"),
             _yt("visual only", *NET, "--variant", "visual"),
             _yt("audio + visual (bimodal, avhd-net)", *NET),
+            _tv("audio only", *NET, "--variant", "audio"),
+            _tv("visual only", *NET, "--variant", "visual"),
+            _tv("audio + visual (bimodal, avhd-net)", *NET),
         ],
     ),
     Table(
@@ -138,6 +151,9 @@ TABLES = [
             _yt("cosine", *NET, "--similarity", "cosine"),
             _yt("Pearson", *NET, "--similarity", "pearson"),
             _yt("inner product (avhd-net)", *NET),
+            _tv("cosine", *NET, "--similarity", "cosine"),
+            _tv("Pearson", *NET, "--similarity", "pearson"),
+            _tv("inner product (avhd-net)", *NET),
         ],
     ),
     Table(
@@ -149,6 +165,9 @@ TABLES = [
             _yt("early fusion", *NET, "--variant", "early"),
             _yt("late fusion", *NET, "--variant", "late"),
             _yt("bimodal (cross-attention, avhd-net)", *NET),
+            _tv("early fusion", *NET, "--variant", "early"),
+            _tv("late fusion", *NET, "--variant", "late"),
+            _tv("bimodal (cross-attention, avhd-net)", *NET),
         ],
     ),
     Table(
@@ -173,6 +192,10 @@ TABLES = [
             _yt("real categories", *NET, "--categories", "real"),
             _yt("pseudo-categories, paper", "--recipe", "paper"),
             _yt("real categories, paper", "--recipe", "paper", "--categories", "real"),
+            _tv("pseudo-categories (avhd-net)", *NET),
+            _tv("real categories", *NET, "--categories", "real"),
+            _tv("pseudo-categories, paper", "--recipe", "paper"),
+            _tv("real categories, paper", "--recipe", "paper", "--categories", "real"),
         ],
     ),
     Table(
@@ -184,6 +207,31 @@ TABLES = [
             _yt("50 %", *NET, "--fraction", "0.5"),
             _yt("75 %", *NET, "--fraction", "0.75"),
             _yt("100 % (avhd-net)", *NET),
+            _tv("25 %", *NET, "--fraction", "0.25"),
+            _tv("50 %", *NET, "--fraction", "0.5"),
+            _tv("75 %", *NET, "--fraction", "0.75"),
+            _tv("100 % (avhd-net)", *NET),
+        ],
+    ),
+    Table(
+        "clusters",
+        "Number of pseudo-categories K",
+        "K fixed instead of chosen by the silhouette coefficient (K = 2..15), scored with "
+        "pseudo-highlights used directly (no network), so that only the clustering changes: "
+        "ours (`avhd-direct`) and the paper's (cosine, AV). K = 1 puts every training "
+        "video in one category.",
+        [
+            row
+            for mk in (_yt, _tv)
+            for row in [
+                *[
+                    mk(f"K = {k}", "--recipe", "avhd-direct", *_fixed_k(k))
+                    for k in (1, 2, 5, 10, 15)
+                ],
+                mk("K by silhouette, 2..15 (avhd-direct)", "--recipe", "avhd-direct"),
+                *[mk(f"paper PH, K = {k}", "--scorer", "direct", *_fixed_k(k)) for k in (1, 5, 15)],
+                mk("paper PH, K by silhouette", "--scorer", "direct"),
+            ]
         ],
     ),
 ]
@@ -247,8 +295,12 @@ def render(out_root: Path) -> str:
                     f"| {ens['headline']:.2f} (mean of "
                     f"{len(summary['seeds'])} models' scores) | — | (same run) | same |"
                 )
-        if not rows:
-            continue
+        missing = [r for r in table.rows if not (out_root / r.slug / "summary.json").is_file()]
+        for row in missing:
+            cmd = "avhd " + shlex.join(_command(row, out_root / row.slug, [0, 1, 2], 2))
+            rows.append(
+                f"| {row.label} | {METRIC[row.benchmark]} | not run yet | — | — | `{cmd}` |"
+            )
         lines += [f"### {table.title}", "", table.note, ""]
         lines += [
             "| row | metric | ours (mean ± std over seeds) | published | time | command |",
@@ -259,8 +311,48 @@ def render(out_root: Path) -> str:
             "with another table counts in both).",
             "",
         ]
+    lines += render_domains(out_root)
     lines.append(END)
     return "\n".join(lines)
+
+
+#: Rows broken down by domain (YouTube) or category (TVSum), from their summary files.
+DOMAIN_ROWS = [
+    ("random scores", ["--scorer", "random"]),
+    ("paper", ["--recipe", "paper"]),
+    ("avhd", ["--recipe", "avhd"]),
+    ("avhd-direct", ["--recipe", "avhd-direct"]),
+    ("supervised (avhd-net schedule)", [*NET, "--scorer", "supervised"]),
+]
+
+
+def render_domains(out_root: Path) -> list[str]:
+    """Per-domain tables (mean over seeds) of the headline rows and the supervised bound."""
+    lines: list[str] = []
+    for bench in ("youtube", "tvsum"):
+        found = []
+        for label, args in DOMAIN_ROWS:
+            path = out_root / Row(label, bench, args).slug / "summary.json"
+            if path.is_file():
+                summary = json.loads(path.read_text(encoding="utf-8"))["summary"]
+                found.append((label, summary["domains"], summary["headline"]["mean"]))
+        if not found:
+            continue
+        domains = sorted({d for _, doms, _ in found for d in doms})
+        lines += [
+            f"### Per {'domain' if bench == 'youtube' else 'category'}: {METRIC[bench]}",
+            "",
+            "Mean over the seeds of each row above (no published per-domain numbers were "
+            "available to us).",
+            "",
+            "| row | " + " | ".join(domains) + " | mean |",
+            "|---|" + "---|" * (len(domains) + 1),
+        ]
+        for label, doms, mean in found:
+            cells = [f"{doms[d]['mean']:.1f}" if d in doms else "—" for d in domains]
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {mean:.2f} |")
+        lines.append("")
+    return lines
 
 
 def write_report(out_root: Path, doc: Path) -> None:

@@ -23,7 +23,7 @@ from core.errors import AvhdError, ModelError
 from core.fileio import write_text_atomic
 from core.model import ModelConfig
 from core.progress import CancelToken, ProgressFn, check_cancel, report
-from core.pseudo import PseudoScores, pseudo_highlights
+from core.pseudo import PseudoScores, blend_ranks, pseudo_highlights, rank01
 from core.selection import select_segments
 from core.training import Checkpoint, predict_many, preset, train
 
@@ -60,6 +60,12 @@ class FindConfig:
     similarity: str = "dot"
     ph_modality: str = "visual"
     ph_top: float = 0.5
+    # The ``avhd`` benchmark recipe (chosen on training-video labels, docs/results.md): the
+    # network learns each clip's pseudo-highlight rank within its video ("soft"; "hard" =
+    # the paper's top-50 % 0/1 labels), and a trained model's score is its rank blended with
+    # the pseudo-highlight rank, ``(1 - blend) * net + blend * ph`` (0 = the network alone).
+    targets: str = "soft"
+    blend: float = 0.5
     k_min: int = 2
     k_max: int = 15
     use_cache: bool = True
@@ -109,6 +115,27 @@ def _category_centres(
     return out
 
 
+def training_targets(ph: list[PseudoScores], targets: str) -> list[np.ndarray]:
+    """Per-clip training targets: ``hard`` pseudo-labels or ``soft`` within-video ranks."""
+    if targets == "hard":
+        return [p.label.astype(np.float32) for p in ph]
+    if targets == "soft":
+        return [rank01(p.av_ph).astype(np.float32) for p in ph]
+    raise AvhdError(f"unknown targets {targets!r}; valid: hard, soft")
+
+
+def blended_scores(
+    ckpt: Checkpoint, network: list[np.ndarray], direct: list[np.ndarray]
+) -> list[np.ndarray]:
+    """A model's scores as it was trained to give them: its ``blend`` (0 when absent, as in
+    models from before blending) mixes the network's within-video ranks with the
+    pseudo-highlight ranks."""
+    blend = float(ckpt.info.get("blend", 0.0))
+    if blend <= 0.0:
+        return network
+    return [blend_ranks(s, d, blend) for s, d in zip(network, direct, strict=True)]
+
+
 def direct_scores(ckpt: Checkpoint, f: ClipFeatures) -> tuple[int, PseudoScores]:
     """Score a new video by its pseudo-highlights against its assigned category."""
     from core.clustering import video_descriptor
@@ -145,6 +172,8 @@ def analyse(
     """Run the method on extracted features; returns highlights, model, categories, notes."""
     if not feats:
         raise AvhdError("no usable video in the library")
+    if not 0.0 <= cfg.blend <= 1.0:
+        raise AvhdError(f"blend must be between 0 and 1, got {cfg.blend}")
     notes: list[str] = []
     videos = _videos(feats)
     report(progress, 0, 1, "categories: clustering videos")
@@ -174,7 +203,12 @@ def analyse(
                 overrides["epochs"] = cfg.epochs
             tcfg = preset(cfg.preset, **overrides)
             mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
-            info = {"labels": "pseudo", "library": [f.name for f in feats]}
+            info = {
+                "labels": "pseudo",
+                "targets": cfg.targets,
+                "blend": cfg.blend,
+                "library": [f.name for f in feats],
+            }
             init = None
             if cfg.init_model:
                 init = Checkpoint.load(cfg.init_model)
@@ -182,7 +216,7 @@ def analyse(
                 info["fine_tuned_from"] = Path(cfg.init_model).name
             ckpt = train(
                 videos,
-                [p.label for p in ph],
+                training_targets(ph, cfg.targets),
                 mcfg,
                 tcfg,
                 visual_extractor=feats[0].visual_extractor,
@@ -209,6 +243,8 @@ def analyse(
             log.warning(note)
             scores = [p.av_ph for p in ph]
             model_name += " [collapsed: pseudo-highlight scores used]"
+        else:
+            scores = blended_scores(ckpt, scores, [p.av_ph for p in ph])
     results = []
     for i, (f, p, s) in enumerate(zip(feats, ph, scores, strict=True)):
         duration = float(f.bounds[-1, 1]) if len(f.bounds) else 0.0

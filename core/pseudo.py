@@ -88,6 +88,29 @@ def top_fraction_labels(scores: np.ndarray, top: float = 0.5) -> np.ndarray:
     return label
 
 
+def rank01(x: np.ndarray) -> np.ndarray:
+    """Ranks within one video scaled to [0, 1] (ties share their mean rank).
+
+    The soft training targets of the ``avhd`` recipe, and the common scale on which a
+    network's scores and the pseudo-highlight scores are blended (:func:`blend_ranks`).
+    """
+    from scipy.stats import rankdata
+
+    x = np.asarray(x, np.float64)
+    if len(x) < 2:
+        return np.full(len(x), 0.5)
+    return (rankdata(x) - 1.0) / (len(x) - 1.0)
+
+
+def blend_ranks(network: np.ndarray, direct: np.ndarray, blend: float) -> np.ndarray:
+    """``(1 - blend) * rank01(network) + blend * rank01(direct)`` for one video's clips."""
+    if not 0.0 <= blend <= 1.0:
+        raise ValueError(f"blend must be in [0, 1], got {blend}")
+    if len(network) != len(direct):
+        raise ValueError(f"{len(network)} network scores but {len(direct)} direct scores")
+    return (1.0 - blend) * rank01(network) + blend * rank01(direct)
+
+
 def pseudo_highlights(
     videos: list[tuple[np.ndarray, np.ndarray | None]],
     categories: np.ndarray,

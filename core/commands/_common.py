@@ -39,6 +39,21 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         choices=["av", "audio", "visual"],
         help="features the pseudo-highlights use (default visual; the paper: av)",
     )
+    g.add_argument(
+        "--targets",
+        default=FindConfig.targets,
+        choices=["soft", "hard"],
+        help="network training targets: soft (default) = each clip's pseudo-highlight rank "
+        "in its video; hard = the paper's top-50 %% 0/1 pseudo-labels",
+    )
+    g.add_argument(
+        "--blend",
+        type=float,
+        default=FindConfig.blend,
+        metavar="W",
+        help="weight of the pseudo-highlight ranks in a trained model's scores "
+        "(default 0.5; 0 = the network alone, as in the paper)",
+    )
 
 
 def add_selection_options(p: argparse.ArgumentParser) -> None:
@@ -76,6 +91,8 @@ def config_from_args(args: argparse.Namespace) -> FindConfig:
         "seed",
         "similarity",
         "ph_modality",
+        "targets",
+        "blend",
         "min_segment",
         "padding",
         "target_seconds",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,13 @@ from core.commands._common import (
     config_from_args,
 )
 from core.errors import AvhdError
-from core.pipeline import OUTPUT_DIRNAME, direct_scores, extract_for, highlights_filename
+from core.pipeline import (
+    OUTPUT_DIRNAME,
+    blended_scores,
+    direct_scores,
+    extract_for,
+    highlights_filename,
+)
 from core.selection import select_segments
 from core.training import Checkpoint, predict
 
@@ -60,10 +67,21 @@ def run(args: argparse.Namespace) -> int:
     )
     score = predict(ckpt, f.visual, f.audio, device=cfg.device)
     category, ph = direct_scores(ckpt, f) if "cat_labels" in ckpt.arrays else (0, None)
+    model_name = Path(args.model).name
     if args.direct:
         if ph is None:
             raise AvhdError("this model holds no pseudo-categories; --direct needs them")
         score = ph.av_ph
+    elif ph is not None and ckpt.collapsed:
+        print(
+            "the model collapsed to a constant score; clips are ranked by their "
+            "pseudo-highlight scores instead",
+            file=sys.stderr,
+        )
+        score = ph.av_ph
+        model_name += " [collapsed: pseudo-highlight scores used]"
+    elif ph is not None:
+        score = blended_scores(ckpt, [score], [ph.av_ph])[0]
     duration = float(f.bounds[-1, 1])
     segs = select_segments(
         f.bounds,
@@ -87,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         pseudo_label=zeros.astype(int) if ph is None else ph.label,
         category=category,
         segments=segs,
-        model=Path(args.model).name,
+        model=model_name,
         has_audio=f.audio is not None,
     )
     out_dir = Path(args.out) if args.out else src.resolve().parent / OUTPUT_DIRNAME

@@ -23,6 +23,7 @@ import numpy as np
 from core.errors import AvhdError
 from core.evaluation.loaders import Benchmark
 from core.progress import CancelToken, ProgressFn, check_cancel, report
+from core.pseudo import blend_ranks, rank01
 
 log = logging.getLogger(__name__)
 
@@ -276,21 +277,8 @@ def unsupervised_scores(
         diag.update(collapse_check(scores))  # judge the network before blending
         diag["network_collapsed"] = diag.pop("collapsed")
         direct = _direct(train, cats, test, assign(test), cfg)
-        scores = [
-            (1.0 - cfg.blend) * rank01(s) + cfg.blend * rank01(d)
-            for s, d in zip(scores, direct, strict=True)
-        ]
+        scores = [blend_ranks(s, d, cfg.blend) for s, d in zip(scores, direct, strict=True)]
     return scores, diag
-
-
-def rank01(x: np.ndarray) -> np.ndarray:
-    """Ranks within one video scaled to [0, 1] (ties share their mean rank)."""
-    from scipy.stats import rankdata
-
-    x = np.asarray(x, np.float64)
-    if len(x) < 2:
-        return np.full(len(x), 0.5)
-    return (rankdata(x) - 1.0) / (len(x) - 1.0)
 
 
 def supervised_targets(benchmark: str, labels: list[np.ndarray]) -> list[np.ndarray]:

@@ -204,7 +204,7 @@ def test_recipes_and_bad_options():
 
 
 def test_rank01_and_soft_blend_options(synth):
-    from core.evaluation.protocol import rank01
+    from core.pseudo import rank01
 
     assert rank01(np.array([3.0, 1.0, 2.0, 2.0])).tolist() == [1.0, 0.0, 0.5, 0.5]
     assert rank01(np.array([7.0])).tolist() == [0.5]

@@ -2,6 +2,7 @@
 
 import csv
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -157,3 +158,44 @@ def test_cli_train_then_score_and_refuse_other_features(library, tmp_path, capsy
         Checkpoint.load(model).check_features("effnet-lite0", "yamnet", 1280, 1024)
     assert main(["find", str(tmp_path / "nothing-here")]) == 1
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_default_model_blends_its_ranks_with_the_pseudo_highlights(library):
+    """The app default (the ``avhd`` recipe): soft targets, scores = half network rank, half
+    pseudo-highlight rank; blend 0 with hard targets gives the paper's raw network output."""
+    from core.pipeline import analyse, extract_for
+    from core.pseudo import rank01
+    from core.training import predict
+
+    cfg = FindConfig(**FAST)
+    feats = extract_for(sorted(str(p) for p in library.glob("clip *.mp4")), cfg).features
+    results, ckpt, _, _ = analyse(feats, cfg)
+    assert ckpt.info["targets"] == "soft" and ckpt.info["blend"] == 0.5
+    for f, h in zip(feats, results, strict=True):
+        net = predict(ckpt, f.visual, f.audio, device="cpu")
+        np.testing.assert_allclose(h.score, 0.5 * rank01(net) + 0.5 * rank01(h.av_ph))
+    raw_cfg = FindConfig(**FAST, blend=0.0, targets="hard")
+    raw, raw_ckpt, _, _ = analyse(feats, raw_cfg)
+    assert raw_ckpt.info["blend"] == 0.0 and raw_ckpt.info["targets"] == "hard"
+    for f, h in zip(feats, raw, strict=True):
+        np.testing.assert_allclose(h.score, predict(raw_ckpt, f.visual, f.audio, device="cpu"))
+    with pytest.raises(AvhdError, match="blend must be between 0 and 1"):
+        analyse(feats, FindConfig(**FAST, blend=1.5))
+
+
+def test_training_targets_and_blended_scores():
+    from core.pipeline import blended_scores, training_targets
+    from core.pseudo import PseudoScores
+    av = np.array([0.3, 0.1, 0.9, 0.5])
+    ph = [PseudoScores(None, av, av, np.array([0, 0, 1, 1], np.int8))]
+    assert training_targets(ph, "hard")[0].tolist() == [0, 0, 1, 1]
+    np.testing.assert_allclose(training_targets(ph, "soft")[0], [1 / 3, 0, 1, 2 / 3])
+    with pytest.raises(AvhdError, match="unknown targets"):
+        training_targets(ph, "fuzzy")
+    net = np.array([0.2, 0.4, 0.6, 0.8])
+    old_model = SimpleNamespace(info={})  # a model from before blending: its raw output
+    assert blended_scores(old_model, [net], [av])[0] is net
+    np.testing.assert_allclose(
+        blended_scores(SimpleNamespace(info={"blend": 0.25}), [net], [av])[0],
+        0.75 * np.array([0, 1, 2, 3]) / 3 + 0.25 * np.array([1, 0, 3, 2]) / 3,
+    )

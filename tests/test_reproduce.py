@@ -1,0 +1,65 @@
+"""bench/reproduce.py: the results document is rebuilt from the rows' summary files."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "reproduce.py"
+
+
+@pytest.fixture(scope="module")
+def reproduce():
+    spec = importlib.util.spec_from_file_location("reproduce", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["reproduce"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _summary(mean, std, domains, seconds=12.0, collapsed=()):
+    stats = {"mean": mean, "std": std, "min": mean - std, "max": mean + std, "n": 3}
+    return {
+        "command": "avhd bench youtube --recipe paper --seeds 0 1 2",
+        "seconds": seconds,
+        "seeds": [0, 1, 2],
+        "summary": {
+            "headline": stats,
+            "runs": 3,
+            "collapsed": list(collapsed),
+            "domains": {d: {"mean": v, "std": 0.0, "n": 3} for d, v in domains.items()},
+        },
+    }
+
+
+def test_slugs_are_unique_per_distinct_command(reproduce):
+    seen = {}
+    for table in reproduce.TABLES:
+        for row in table.rows:
+            key = (row.benchmark, tuple(row.args))
+            assert seen.setdefault(row.slug, key) == key, row.slug
+
+
+def test_report_keeps_hand_written_text_and_marks_missing_rows(reproduce, tmp_path):
+    paper = reproduce.Row("paper", "youtube", ["--recipe", "paper"])
+    out = tmp_path / "out"
+    (out / paper.slug).mkdir(parents=True)
+    (out / paper.slug / "summary.json").write_text(
+        json.dumps(_summary(52.02, 1.04, {"dog": 54.4, "surfing": 42.2}, collapsed=["s1"]))
+    )
+    doc = tmp_path / "results.md"
+    doc.write_text(f"# Intro\n\nkept\n\n{reproduce.BEGIN}\nold\n{reproduce.END}\n\ntail kept\n")
+    reproduce.write_report(out, doc)
+    text = doc.read_text()
+    assert text.startswith("# Intro\n\nkept\n") and text.endswith("\n\ntail kept\n")
+    assert "old" not in text
+    line = next(x for x in text.splitlines() if x.startswith("| paper | YouTube mAP"))
+    assert "52.02 ± 1.04 (n=3) **collapsed in 1/3 runs**" in line and "| 68.30 |" in line
+    assert "| 12 s |" in line and "`avhd bench youtube --recipe paper --seeds 0 1 2`" in line
+    missing = [x for x in text.splitlines() if "not run yet" in x]
+    rows = [r for t in reproduce.TABLES for r in t.rows]
+    assert len(missing) == sum(r.slug != paper.slug for r in rows)
+    assert "| random scores | YouTube mAP | not run yet |" in text
+    assert "| row | dog | surfing | mean |" in text and "| paper | 54.4 | 42.2 | 52.02 |" in text
