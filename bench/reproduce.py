@@ -72,6 +72,7 @@ def _fixed_k(k: int) -> list[str]:
 
 
 NET = ["--recipe", "avhd-net"]  # the ablation base: the method with inner-product V-PH
+PAPER_PH = ["--recipe", "paper", "--scorer", "direct"]  # the paper's pseudo-highlights alone
 
 TABLES = [
     Table(
@@ -103,9 +104,9 @@ TABLES = [
         "Test videos are assigned to the training videos' pseudo-categories and scored by "
         "the pseudo-highlight formula against that category's training clips.",
         [
-            _yt("paper PH (cosine, AV)", "--scorer", "direct"),
+            _yt("paper PH (cosine, AV)", "--recipe", "paper", "--scorer", "direct"),
             _yt("avhd PH (inner product, visual)", "--recipe", "avhd-direct"),
-            _tv("paper PH (cosine, AV)", "--scorer", "direct"),
+            _tv("paper PH (cosine, AV)", "--recipe", "paper", "--scorer", "direct"),
             _tv("avhd PH (inner product, visual)", "--recipe", "avhd-direct"),
         ],
     ),
@@ -229,8 +230,8 @@ TABLES = [
                     for k in (1, 2, 5, 10, 15)
                 ],
                 mk("K by silhouette, 2..15 (avhd-direct)", "--recipe", "avhd-direct"),
-                *[mk(f"paper PH, K = {k}", "--scorer", "direct", *_fixed_k(k)) for k in (1, 5, 15)],
-                mk("paper PH, K by silhouette", "--scorer", "direct"),
+                *[mk(f"paper PH, K = {k}", *PAPER_PH, *_fixed_k(k)) for k in (1, 5, 15)],
+                mk("paper PH, K by silhouette", *PAPER_PH),
             ]
         ],
     ),
@@ -242,12 +243,39 @@ def _command(row: Row, out: Path, seeds: list[int], jobs: int) -> list[str]:
     return ["bench", row.benchmark, *row.args, *seeds_arg, "--jobs", str(jobs), "--out", str(out)]
 
 
-def run_row(row: Row, out: Path, seeds: list[int], jobs: int, force: bool) -> None:
+def expected_config(row: Row) -> dict:
+    """The configuration ``avhd bench`` runs for this row today (recipe defaults applied)."""
+    from core.cli import build_parser
+    from core.commands.bench import config_from_args
+
+    args = build_parser().parse_args(["bench", row.benchmark, *row.args])
+    return json.loads(json.dumps(config_from_args(args).to_dict()))
+
+
+def load_summary(row: Row, out_root: Path) -> tuple[dict | None, str]:
+    """The row's summary and its state: ``ok``, ``missing`` or ``stale`` (the run's recorded
+    configuration is not what the row's command gives now, e.g. after a recipe default
+    changed: its numbers would not match its command)."""
+    path = out_root / row.slug / "summary.json"
+    if not path.is_file():
+        return None, "missing"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    recorded = summary.get("config", {})
+    expected = expected_config(row)
+    same = all(recorded.get(k) == v for k, v in expected.items() if k in recorded)
+    return summary, "ok" if same else "stale"
+
+
+def run_row(row: Row, out_root: Path, seeds: list[int], jobs: int, force: bool) -> None:
     from core.cli import main
 
-    if (out / "summary.json").is_file() and not force:
+    out = out_root / row.slug
+    state = load_summary(row, out_root)[1]
+    if state == "ok" and not force:
         print(f"  reuse {out}", flush=True)
         return
+    if state == "stale":
+        print(f"  {out}: recorded with other settings than its command; rerunning", flush=True)
     argv = _command(row, out, seeds, jobs)
     print("  avhd " + shlex.join(argv), flush=True)
     t0 = time.perf_counter()
@@ -275,14 +303,16 @@ def render(out_root: Path) -> str:
     for table in TABLES:
         rows = []
         total = 0.0
+        missing = []
         for row in table.rows:
-            path = out_root / row.slug / "summary.json"
-            if not path.is_file():
+            summary, state = load_summary(row, out_root)
+            if state != "ok":
+                missing.append((row, state))
                 continue
-            summary = json.loads(path.read_text(encoding="utf-8"))
             total += float(summary["seconds"])
             pub = f"{row.published:.2f}" if row.published is not None else "—"
-            cmd = summary["command"] or "avhd " + shlex.join(_command(row, path.parent, [], 1))
+            out = out_root / row.slug
+            cmd = summary["command"] or "avhd " + shlex.join(_command(row, out, [], 1))
             cmd = cmd.replace(str(ROOT) + "/", "")
             rows.append(
                 f"| {row.label} | {METRIC[row.benchmark]} | {_cell(summary)} "
@@ -295,12 +325,10 @@ def render(out_root: Path) -> str:
                     f"| {ens['headline']:.2f} (mean of "
                     f"{len(summary['seeds'])} models' scores) | — | (same run) | same |"
                 )
-        missing = [r for r in table.rows if not (out_root / r.slug / "summary.json").is_file()]
-        for row in missing:
+        for row, state in missing:
             cmd = "avhd " + shlex.join(_command(row, out_root / row.slug, [0, 1, 2], 2))
-            rows.append(
-                f"| {row.label} | {METRIC[row.benchmark]} | not run yet | — | — | `{cmd}` |"
-            )
+            what = "not run yet" if state == "missing" else "stale: rerun (settings changed)"
+            rows.append(f"| {row.label} | {METRIC[row.benchmark]} | {what} | — | — | `{cmd}` |")
         lines += [f"### {table.title}", "", table.note, ""]
         lines += [
             "| row | metric | ours (mean ± std over seeds) | published | time | command |",
@@ -332,10 +360,10 @@ def render_domains(out_root: Path) -> list[str]:
     for bench in ("youtube", "tvsum"):
         found = []
         for label, args in DOMAIN_ROWS:
-            path = out_root / Row(label, bench, args).slug / "summary.json"
-            if path.is_file():
-                summary = json.loads(path.read_text(encoding="utf-8"))["summary"]
-                found.append((label, summary["domains"], summary["headline"]["mean"]))
+            summary, state = load_summary(Row(label, bench, args), out_root)
+            if state == "ok":
+                s = summary["summary"]
+                found.append((label, s["domains"], s["headline"]["mean"]))
         if not found:
             continue
         domains = sorted({d for _, doms, _ in found for d in doms})
@@ -382,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"table {table.name}", flush=True)
             for row in table.rows:
-                run_row(row, args.out / row.slug, args.seeds, args.jobs, args.force)
+                run_row(row, args.out, args.seeds, args.jobs, args.force)
     write_report(args.out, args.doc)
     return 0
 

@@ -63,3 +63,18 @@ def test_report_keeps_hand_written_text_and_marks_missing_rows(reproduce, tmp_pa
     assert len(missing) == sum(r.slug != paper.slug for r in rows)
     assert "| random scores | YouTube mAP | not run yet |" in text
     assert "| row | dog | surfing | mean |" in text and "| paper | 54.4 | 42.2 | 52.02 |" in text
+
+
+def test_a_row_recorded_with_other_settings_is_stale(reproduce, tmp_path):
+    """A summary whose recorded configuration is not what the row's command runs today (a
+    recipe default changed since) is neither reported nor reused."""
+    row = reproduce.Row("paper PH", "youtube", ["--recipe", "paper", "--scorer", "direct"])
+    assert reproduce.expected_config(row)["similarity"] == "cosine"
+    (tmp_path / row.slug).mkdir()
+    summary = _summary(50.0, 0.1, {"dog": 50.0})
+    path = tmp_path / row.slug / "summary.json"
+    for similarity, state in (("cosine", "ok"), ("dot", "stale")):
+        summary["config"] = {**reproduce.expected_config(row), "similarity": similarity}
+        path.write_text(json.dumps(summary))
+        assert reproduce.load_summary(row, tmp_path)[1] == state
+    assert reproduce.load_summary(reproduce.Row("x", "tvsum", []), tmp_path) == (None, "missing")
