@@ -181,7 +181,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.cancel_action = self._act("&Cancel", self.cancel_find, "cancel", "Esc",
                                        "Stop Find highlights")
         self.settings_action = self._act("&Model Options…", self.edit_settings, "settings",
-                                         "Ctrl+,", "Feature extractors, device, training")
+                                         "Ctrl+,", "Feature extractors, device, scoring, training")
         self.quit_action = self._act("&Quit", self.close, None, QKeySequence.StandardKey.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
@@ -549,7 +549,8 @@ class MainWindow(FileCommands, QMainWindow):
         opts = self.settings.model_options()
         overrides = dict(self.find_overrides)
         visual, audio = overrides.get("visual", opts.visual), overrides.get("audio", opts.audio)
-        if "model_path" not in overrides and self.model.matches(visual, audio):
+        direct = overrides.get("direct", opts.scoring == "direct")
+        if "model_path" not in overrides and not direct and self.model.matches(visual, audio):
             overrides["model_path"] = self.model.path
         return self._start_run(paths, overrides, reset_edits)
 

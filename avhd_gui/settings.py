@@ -27,6 +27,7 @@ class ModelOptions:
     device: str = "auto"
     preset: str = DEFAULT_PRESET
     clip_seconds: float = DEFAULT_CLIP_SECONDS
+    scoring: str = "model"  # "model": train/score a network; "direct": pseudo-highlights only
 
 
 @dataclass
@@ -116,6 +117,7 @@ class AppSettings:
             device=str(self.qs.value("find/device", "auto")),
             preset=str(self.qs.value("find/preset", DEFAULT_PRESET)),
             clip_seconds=self._float("find/clip_seconds", DEFAULT_CLIP_SECONDS),
+            scoring="direct" if self.qs.value("find/scoring", "model") == "direct" else "model",
         )
 
     def set_model_options(self, opts: ModelOptions) -> None:
@@ -124,6 +126,7 @@ class AppSettings:
         self._set("find/device", opts.device)
         self._set("find/preset", opts.preset)
         self._set("find/clip_seconds", float(opts.clip_seconds))
+        self._set("find/scoring", opts.scoring)
         self.sync()
 
     # selection target
@@ -179,6 +182,7 @@ def find_config(opts: ModelOptions, target: Target, **overrides):
         "device": opts.device,
         "preset": opts.preset,
         "clip_seconds": float(opts.clip_seconds),
+        "direct": opts.scoring == "direct",
         "top_fraction": kw.get("top_fraction"),
         "target_seconds": kw.get("target_seconds"),
     }

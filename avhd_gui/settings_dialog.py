@@ -1,4 +1,4 @@
-"""Model options dialog: feature extractors, device, training preset, clip length."""
+"""Model options dialog: feature extractors, device, scoring, training preset, clip length."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from PySide6.QtWidgets import (
 )
 
 from avhd_gui.settings import ModelOptions
+
+#: Scoring choices: (ModelOptions.scoring, label).
+SCORING = [
+    ("model", "Trained model (learns from the library; recommended)"),
+    ("direct", "Pseudo-highlights only (no training; fastest)"),
+]
 
 
 def preset_names() -> list[str]:
@@ -45,6 +51,18 @@ class SettingsDialog(QDialog):
         self.audio = _combo(self, audio_names(), options.audio)
         self.device = _combo(self, list(DEVICES), options.device)
         self.preset = _combo(self, preset_names(), options.preset)
+        self.scoring = QComboBox(self)
+        for key, label in SCORING:
+            self.scoring.addItem(label, key)
+        self.scoring.setCurrentIndex(max(0, self.scoring.findData(options.scoring)))
+        self.scoring.setToolTip(
+            "Trained model: a network is trained on the library's pseudo-highlights and its "
+            "scores are blended with them; the model can score new videos and be retrained.\n"
+            "Pseudo-highlights only: clips are ranked by their pseudo-highlight score; no "
+            "model is trained (as accurate on the benchmarks, much faster on a CPU)."
+        )
+        self.scoring.currentIndexChanged.connect(self._scoring_changed)
+        self._scoring_changed()
         self.clip_seconds = QDoubleSpinBox(self)
         self.clip_seconds.setRange(0.5, 10.0)
         self.clip_seconds.setSingleStep(0.5)
@@ -55,6 +73,7 @@ class SettingsDialog(QDialog):
         form.addRow("Visual features:", self.visual)
         form.addRow("Audio features:", self.audio)
         form.addRow("Device:", self.device)
+        form.addRow("Scoring:", self.scoring)
         form.addRow("Training preset:", self.preset)
         form.addRow("Clip length:", self.clip_seconds)
         note = QLabel(
@@ -70,6 +89,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(buttons)
 
+    def _scoring_changed(self) -> None:
+        self.preset.setEnabled(self.scoring.currentData() == "model")
+
     def options(self) -> ModelOptions:
         return ModelOptions(
             visual=self.visual.currentText(),
@@ -77,4 +99,5 @@ class SettingsDialog(QDialog):
             device=self.device.currentText(),
             preset=self.preset.currentText(),
             clip_seconds=float(self.clip_seconds.value()),
+            scoring=str(self.scoring.currentData()),
         )

@@ -177,3 +177,9 @@ def test_settings_dialog_round_trip(qtbot, settings):
                                   preset=opts.preset, clip_seconds=1.5)
     settings.set_model_options(edited)
     assert settings.model_options() == edited
+    assert edited.scoring == "model" and dlg.preset.isEnabled()
+    dlg.scoring.setCurrentIndex(dlg.scoring.findData("direct"))
+    assert not dlg.preset.isEnabled()  # no training, so no training preset
+    assert dlg.options().scoring == "direct"
+    settings.set_model_options(dlg.options())
+    assert settings.model_options().scoring == "direct"
