@@ -50,11 +50,11 @@ def test_report_keeps_hand_written_text_and_marks_missing_rows(reproduce, tmp_pa
         json.dumps(_summary(52.02, 1.04, {"dog": 54.4, "surfing": 42.2}, collapsed=["s1"]))
     )
     doc = tmp_path / "results.md"
-    doc.write_text(f"# Intro\n\nkept\n\n{reproduce.BEGIN}\nold\n{reproduce.END}\n\ntail kept\n")
+    doc.write_text(f"# Intro\n\nkept\n\n{reproduce.BEGIN}\nSTALE-TEXT\n{reproduce.END}\n\ntail kept\n")
     reproduce.write_report(out, doc)
     text = doc.read_text()
     assert text.startswith("# Intro\n\nkept\n") and text.endswith("\n\ntail kept\n")
-    assert "old" not in text
+    assert "STALE-TEXT" not in text
     line = next(x for x in text.splitlines() if x.startswith("| paper | YouTube mAP"))
     assert "52.02 ± 1.04 (n=3) **collapsed in 1/3 runs**" in line and "| 68.30 |" in line
     assert "| 12 s |" in line and "`avhd bench youtube --recipe paper --seeds 0 1 2`" in line

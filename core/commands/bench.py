@@ -6,6 +6,7 @@ Examples::
     avhd bench youtube --recipe paper                   # the published method
     avhd bench tvsum --runs 5 --seeds 0 1 2            # five random 80/20 splits
     avhd bench tvsum --split fixed                      # splits.json
+    avhd bench youtube --split validate                 # 2-fold CV on training videos
     avhd bench youtube --recipe paper --ph-modality visual   # a paper comparison
 """
 
@@ -49,6 +50,7 @@ _OVERRIDES = (
     "blend",
     "k_min",
     "k_max",
+    "self_train",
     "device",
 )
 
@@ -67,9 +69,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     split.add_argument(
         "--split",
-        choices=("fixed", "random"),
+        choices=("fixed", "random", "validate"),
         default=None,
-        help="fixed = splits.json (YouTube default); random = --runs random splits",
+        help="fixed = splits.json (YouTube default); random = --runs random splits; "
+        "validate = 2-fold cross-validation on the training videos only (to choose options)",
     )
     p.add_argument(
         "--recipe",
@@ -126,6 +129,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--k-min", type=int, default=None)
     p.add_argument("--k-max", type=int, default=None)
+    p.add_argument(
+        "--self-train",
+        type=int,
+        default=None,
+        metavar="N",
+        help="self-training rounds: retrain on the previous network's training-video ranks "
+        "blended with the pseudo-highlight ranks (default 0)",
+    )
     p.add_argument("--device", default=None, help="cpu (default), cuda or auto")
     p.add_argument(
         "--jobs", type=int, default=2, help="runs at once in worker processes (default 2)"

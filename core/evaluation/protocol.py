@@ -52,6 +52,8 @@ class BenchConfig:
     :func:`core.pseudo.pseudo_highlights`. ``targets`` picks hard or soft training targets
     (:data:`TARGETS`); ``blend`` > 0 mixes the network's per-video score ranks with the
     direct pseudo-highlight ranks of the test video: ``(1 - blend) * net + blend * ph``.
+    ``self_train`` > 0 retrains that many times, each round on targets from the previous
+    network's training-video ranks blended half and half with the pseudo-highlight ranks.
     """
 
     benchmark: str
@@ -71,6 +73,7 @@ class BenchConfig:
     blend: float = 0.0
     k_min: int = 2
     k_max: int = 15
+    self_train: int = 0
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -84,6 +87,8 @@ class BenchConfig:
             raise BenchError(f"unknown targets {self.targets!r}; valid: {', '.join(TARGETS)}")
         if not 0.0 <= self.blend <= 1.0:
             raise BenchError(f"--blend must be in [0, 1], got {self.blend}")
+        if self.self_train < 0:
+            raise BenchError(f"--self-train must be >= 0, got {self.self_train}")
         if not 0.0 < self.fraction <= 1.0:
             raise BenchError(f"--fraction must be in (0, 1], got {self.fraction}")
 
@@ -107,15 +112,18 @@ class Split:
 def make_splits(bench: Benchmark, mode: str = "fixed", runs: int = 5) -> list[Split]:
     """The splits of a protocol.
 
-    ``fixed``: ``splits.json`` (train -> test = its ``val`` lists). ``random``: ``runs``
+    ``fixed``: ``splits.json`` (train -> test = its ``val`` lists). ``validate``: 2-fold
+    cross-validation on the training videos only (:func:`validation_splits`). ``random``: ``runs``
     seeded random 80/20 splits of all videos with features (split ``r`` permutes the
     videos with ``numpy.random.default_rng(r)``; the first 80 % train). Splits do not
     depend on the method's seed, so seeds measure the method's own variance.
     """
     if mode == "fixed":
         return [Split("fixed", bench.split_videos("train"), bench.split_videos("val"))]
+    if mode == "validate":
+        return validation_splits(bench)
     if mode != "random":
-        raise BenchError(f"unknown split mode {mode!r}; valid: fixed, random")
+        raise BenchError(f"unknown split mode {mode!r}; valid: fixed, random, validate")
     if runs < 1:
         raise BenchError("--runs must be at least 1")
     vids = sorted(bench.videos)
@@ -131,6 +139,29 @@ def make_splits(bench: Benchmark, mode: str = "fixed", runs: int = 5) -> list[Sp
             )
         )
     return out
+
+
+def validation_splits(bench: Benchmark) -> list[Split]:
+    """2-fold cross-validation on the *training* videos of ``splits.json``.
+
+    Each domain's training videos (those with features) are shuffled with
+    ``numpy.random.default_rng(0)`` and halved; fold ``cv0`` trains on the first halves and
+    is scored on the second, ``cv1`` the other way round. The test videos are never used, so
+    recipes and hyper-parameters can be chosen on these scores (their labels act as a
+    validation set).
+    """
+    first: list[str] = []
+    second: list[str] = []
+    rng = np.random.default_rng(0)
+    for dom in sorted(bench.splits):
+        ids = [v for v in bench.splits[dom]["train"] if v in bench.videos]
+        perm = rng.permutation(len(ids))
+        half = len(ids) // 2
+        first += [ids[i] for i in perm[:half]]
+        second += [ids[i] for i in perm[half:]]
+    if len(first) < 2 or len(second) < 2:
+        raise BenchError("too few training videos with features for 2-fold validation")
+    return [Split("cv0", first, second), Split("cv1", second, first)]
 
 
 def subsample(ids: list[str], fraction: float, seed: int) -> list[str]:
@@ -236,6 +267,15 @@ def _train_and_score(
     return [np.asarray(s, np.float64) for s in scores], diag
 
 
+def _targets(scores: list[np.ndarray], kind: str, top: float) -> list[np.ndarray]:
+    """Training targets from per-clip scores: within-video ranks (soft) or top-``top`` 0/1."""
+    from core.pseudo import top_fraction_labels
+
+    if kind == "soft":
+        return [rank01(s).astype(np.float32) for s in scores]
+    return [top_fraction_labels(s, top).astype(np.float32) for s in scores]
+
+
 def unsupervised_scores(
     train: list[VideoFeatures],
     test: list[VideoFeatures],
@@ -263,14 +303,24 @@ def unsupervised_scores(
             raise BenchError("direct scoring with real categories needs the test domains")
         return _direct(train, cats, test, assign(test), cfg), diag
     ph = _pseudo(train, cats, cfg)
-    if cfg.targets == "soft":
-        targets = [rank01(p.av_ph).astype(np.float32) for p in ph]
-    else:
-        targets = [p.label.astype(np.float32) for p in ph]
-    scores, tdiag = _train_and_score(
-        train, targets, test, cfg, seed, {"labels": "pseudo"}, progress, cancel
-    )
+    targets = _targets([p.av_ph for p in ph], cfg.targets, cfg.ph_top)
+    rounds = []
+    for r in range(cfg.self_train + 1):
+        # Self-training: the next round learns the blend of this round's network ranks on
+        # the training videos and their pseudo-highlight ranks (no label is read).
+        last = r == cfg.self_train
+        scored = test if last else train + test
+        scores, tdiag = _train_and_score(
+            train, targets, scored, cfg, seed + 1000 * r, {"labels": "pseudo"}, progress, cancel
+        )
+        rounds.append({k: tdiag[k] for k in ("loss_last", "train_collapsed")})
+        if not last:
+            mine = scores[: len(train)]
+            own = [blend_ranks(s, p.av_ph, 0.5) for s, p in zip(mine, ph, strict=True)]
+            targets = _targets(own, cfg.targets, cfg.ph_top)
     diag.update(tdiag)
+    if cfg.self_train:
+        diag["self_train_rounds"] = rounds
     if cfg.blend > 0:
         if assign is None:
             raise BenchError("--blend needs pseudo-categories (it scores test videos directly)")

@@ -71,13 +71,15 @@ class _Forbidden(dict):
         raise AssertionError("labels/domains iterated")
 
 
-@pytest.mark.parametrize("scorer", ["network", "direct"])
-def test_unsupervised_run_never_reads_labels_or_domains(synth, scorer):
+@pytest.mark.parametrize("scorer,self_train", [("network", 0), ("direct", 0), ("network", 2)])
+def test_unsupervised_run_never_reads_labels_or_domains(synth, scorer, self_train):
     b = load_benchmark("youtube", synth)
     blind = Benchmark(b.name, b.root, b.features, _Forbidden(), _Forbidden(), b.splits)
     split = make_splits(b, "fixed")[0]
-    cfg = BenchConfig("youtube", scorer=scorer, epochs=1, similarity="dot")
+    cfg = BenchConfig("youtube", scorer=scorer, epochs=1, similarity="dot", self_train=self_train)
     data = run_split(blind, split, cfg, seed=0)
+    if self_train:
+        assert len(data["diagnostics"]["self_train_rounds"]) == self_train + 1
     assert set(data["predictions"]) == set(split.test)
     for vid, scores in data["predictions"].items():
         assert len(scores) == len(b.features[vid][0])
@@ -218,3 +220,33 @@ def test_rank01_and_soft_blend_options(synth):
     assert "network_collapsed" in data["diagnostics"]
     with pytest.raises(BenchError, match="targets"):
         BenchConfig("youtube", targets="fuzzy")
+
+
+def test_validation_splits_use_training_videos_only(tmp_path):
+    b = load_benchmark("youtube", make_synthetic(tmp_path / "yt", n_videos=9, n_test=3))
+    folds = make_splits(b, "validate")
+    assert [f.name for f in folds] == ["cv0", "cv1"]
+    train = set(b.split_videos("train"))
+    a, c = folds
+    assert set(a.train) | set(a.test) == train and not set(a.train) & set(a.test)
+    assert (a.train, a.test) == (c.test, c.train) and len(a.train) == 4
+    assert make_splits(b, "validate") == folds  # deterministic
+    with pytest.raises(BenchError, match="validate"):
+        make_splits(b, "nonsense")
+    small = load_benchmark("youtube", make_synthetic(tmp_path / "s", n_videos=3, n_test=1))
+    with pytest.raises(BenchError, match="too few training videos"):
+        make_splits(small, "validate")
+
+
+def test_self_training_changes_the_network_and_rejects_negative_rounds(synth):
+    b = load_benchmark("youtube", synth)
+    split = make_splits(b, "fixed")[0]
+    base = BenchConfig("youtube", similarity="dot", targets="soft", epochs=2)
+    once = run_split(b, split, base, seed=0)["predictions"]
+    again = run_split(b, split, BenchConfig(**{**base.to_dict(), "self_train": 1}), 0)
+    assert set(again["predictions"]) == set(once)
+    assert any(
+        not np.allclose(once[v], again["predictions"][v]) for v in once
+    )  # a second round on new targets gives other scores
+    with pytest.raises(BenchError, match="self-train"):
+        BenchConfig("youtube", self_train=-1)
