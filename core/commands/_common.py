@@ -21,6 +21,17 @@ def add_extract_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
 
 
+def unit_interval(text: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
 def add_method_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("method")
     g.add_argument("--preset", default="default", choices=sorted(PRESETS))
@@ -48,7 +59,7 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--blend",
-        type=float,
+        type=unit_interval,
         default=FindConfig.blend,
         metavar="W",
         help="weight of the pseudo-highlight ranks in a trained model's scores "

@@ -199,3 +199,10 @@ def test_training_targets_and_blended_scores():
         blended_scores(SimpleNamespace(info={"blend": 0.25}), [net], [av])[0],
         0.75 * np.array([0, 1, 2, 3]) / 3 + 0.25 * np.array([1, 0, 3, 2]) / 3,
     )
+
+
+def test_cli_rejects_a_blend_outside_0_1_before_any_work(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["find", str(tmp_path), "--blend", "1.5"])
+    assert exc.value.code == 2
+    assert "--blend: must be between 0 and 1, got 1.5" in capsys.readouterr().err
