@@ -50,7 +50,8 @@ def test_report_keeps_hand_written_text_and_marks_missing_rows(reproduce, tmp_pa
         json.dumps(_summary(52.02, 1.04, {"dog": 54.4, "surfing": 42.2}, collapsed=["s1"]))
     )
     doc = tmp_path / "results.md"
-    doc.write_text(f"# Intro\n\nkept\n\n{reproduce.BEGIN}\nSTALE-TEXT\n{reproduce.END}\n\ntail kept\n")
+    old = f"{reproduce.BEGIN}\nSTALE-TEXT\n{reproduce.END}"
+    doc.write_text(f"# Intro\n\nkept\n\n{old}\n\ntail kept\n")
     reproduce.write_report(out, doc)
     text = doc.read_text()
     assert text.startswith("# Intro\n\nkept\n") and text.endswith("\n\ntail kept\n")
