@@ -67,6 +67,11 @@ def _tv(label, *args, published=None, ensemble=False):
     return Row(label, "tvsum", list(args), published, ensemble)
 
 
+def _both(*rows: tuple[str, ...]) -> list[Row]:
+    """The same ``(label, *args)`` rows on YouTube, then on TVSum."""
+    return [mk(label, *args) for mk in (_yt, _tv) for label, *args in rows]
+
+
 def _fixed_k(k: int) -> list[str]:
     return ["--k-min", str(k), "--k-max", str(k)]
 
@@ -113,92 +118,71 @@ TABLES = [
         "labels, then the other way round (mean of the two folds). Test videos are not "
         "used. Our choices were made this way (first on one seed, section 4 below); this "
         "table repeats the comparison with three seeds.",
-        [
-            row
-            for mk in (_yt, _tv)
-            for row in [
-                mk("random scores", *VAL, "--scorer", "random"),
-                mk("paper PH, direct", *VAL, *PAPER_PH),
-                mk("paper PH -> network (avhd-net schedule)", *VAL, *NET, *COSINE_AV),
-                mk("avhd-direct", *VAL, "--recipe", "avhd-direct"),
-                mk("avhd-net", *VAL, *NET),
-                mk("avhd", *VAL, "--recipe", "avhd"),
-                mk("avhd + 1 round of self-training", *VAL, "--recipe", "avhd", *SELF1),
-            ]
-        ],
+        _both(
+            ("random scores", *VAL, "--scorer", "random"),
+            ("paper PH, direct", *VAL, *PAPER_PH),
+            ("paper PH -> network (avhd-net schedule)", *VAL, *NET, *COSINE_AV),
+            ("avhd-direct", *VAL, "--recipe", "avhd-direct"),
+            ("avhd-net", *VAL, *NET),
+            ("avhd", *VAL, "--recipe", "avhd"),
+            ("avhd + 1 round of self-training", *VAL, "--recipe", "avhd", *SELF1),
+        ),
     ),
     Table(
         "direct",
         "Pseudo-highlights used directly as predictions (no network)",
         "Test videos are assigned to the training videos' pseudo-categories and scored by "
         "the pseudo-highlight formula against that category's training clips.",
-        [
-            _yt("paper PH (cosine, AV)", "--recipe", "paper", "--scorer", "direct"),
-            _yt("avhd PH (inner product, visual)", "--recipe", "avhd-direct"),
-            _tv("paper PH (cosine, AV)", "--recipe", "paper", "--scorer", "direct"),
-            _tv("avhd PH (inner product, visual)", "--recipe", "avhd-direct"),
-        ],
+        _both(
+            ("paper PH (cosine, AV)", "--recipe", "paper", "--scorer", "direct"),
+            ("avhd PH (inner product, visual)", "--recipe", "avhd-direct"),
+        ),
     ),
     Table(
         "pseudo",
         "Pseudo-highlight variants (network trained on each)",
         "Which modality the pseudo-labels come from, with the paper's cosine and with the "
         "inner product (`avhd-net` otherwise).",
-        [
-            _yt("A-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "audio"),
-            _yt("V-PH, cosine", *NET, "--similarity", "cosine"),
-            _yt("AV-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "av"),
-            _yt("A-PH, inner product", *NET, "--ph-modality", "audio"),
-            _yt("V-PH, inner product (avhd-net)", *NET),
-            _yt("AV-PH, inner product", *NET, "--ph-modality", "av"),
-            _tv("A-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "audio"),
-            _tv("V-PH, cosine", *NET, "--similarity", "cosine"),
-            _tv("AV-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "av"),
-            _tv("A-PH, inner product", *NET, "--ph-modality", "audio"),
-            _tv("V-PH, inner product (avhd-net)", *NET),
-            _tv("AV-PH, inner product", *NET, "--ph-modality", "av"),
-        ],
+        _both(
+            ("A-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "audio"),
+            ("V-PH, cosine", *NET, "--similarity", "cosine"),
+            ("AV-PH, cosine", *NET, "--similarity", "cosine", "--ph-modality", "av"),
+            ("A-PH, inner product", *NET, "--ph-modality", "audio"),
+            ("V-PH, inner product (avhd-net)", *NET),
+            ("AV-PH, inner product", *NET, "--ph-modality", "av"),
+        ),
     ),
     Table(
         "modality",
         "Unimodal vs bimodal network",
         "Network inputs (`avhd-net` pseudo-labels).",
-        [
-            _yt("audio only", *NET, "--variant", "audio"),
-            _yt("visual only", *NET, "--variant", "visual"),
-            _yt("audio + visual (bimodal, avhd-net)", *NET),
-            _tv("audio only", *NET, "--variant", "audio"),
-            _tv("visual only", *NET, "--variant", "visual"),
-            _tv("audio + visual (bimodal, avhd-net)", *NET),
-        ],
+        _both(
+            ("audio only", *NET, "--variant", "audio"),
+            ("visual only", *NET, "--variant", "visual"),
+            ("audio + visual (bimodal, avhd-net)", *NET),
+        ),
     ),
     Table(
         "similarity",
         "Similarity used for pseudo-highlights",
         "Cosine and Pearson are the paper's; the inner product is ours (`avhd-net` "
         "otherwise, visual pseudo-highlights).",
-        [
-            _yt("cosine", *NET, "--similarity", "cosine"),
-            _yt("Pearson", *NET, "--similarity", "pearson"),
-            _yt("inner product (avhd-net)", *NET),
-            _tv("cosine", *NET, "--similarity", "cosine"),
-            _tv("Pearson", *NET, "--similarity", "pearson"),
-            _tv("inner product (avhd-net)", *NET),
-        ],
+        _both(
+            ("cosine", *NET, "--similarity", "cosine"),
+            ("Pearson", *NET, "--similarity", "pearson"),
+            ("inner product (avhd-net)", *NET),
+        ),
     ),
     Table(
         "fusion",
         "Fusion",
         "Early (concatenated inputs), late (concatenated streams) and bimodal "
         "(cross-attention) fusion, `avhd-net` pseudo-labels.",
-        [
-            _yt("early fusion", *NET, "--variant", "early"),
-            _yt("late fusion", *NET, "--variant", "late"),
-            _yt("bimodal (cross-attention, avhd-net)", *NET),
-            _tv("early fusion", *NET, "--variant", "early"),
-            _tv("late fusion", *NET, "--variant", "late"),
-            _tv("bimodal (cross-attention, avhd-net)", *NET),
-        ],
+        _both(
+            ("early fusion", *NET, "--variant", "early"),
+            ("late fusion", *NET, "--variant", "late"),
+            ("bimodal (cross-attention, avhd-net)", *NET),
+        ),
     ),
     Table(
         "supervised",
@@ -217,31 +201,23 @@ TABLES = [
         "categories",
         "Real vs pseudo categories",
         "Real = the benchmark's domains as categories (this ablation only).",
-        [
-            _yt("pseudo-categories (avhd-net)", *NET),
-            _yt("real categories", *NET, "--categories", "real"),
-            _yt("pseudo-categories, paper", "--recipe", "paper"),
-            _yt("real categories, paper", "--recipe", "paper", "--categories", "real"),
-            _tv("pseudo-categories (avhd-net)", *NET),
-            _tv("real categories", *NET, "--categories", "real"),
-            _tv("pseudo-categories, paper", "--recipe", "paper"),
-            _tv("real categories, paper", "--recipe", "paper", "--categories", "real"),
-        ],
+        _both(
+            ("pseudo-categories (avhd-net)", *NET),
+            ("real categories", *NET, "--categories", "real"),
+            ("pseudo-categories, paper", "--recipe", "paper"),
+            ("real categories, paper", "--recipe", "paper", "--categories", "real"),
+        ),
     ),
     Table(
         "data",
         "Amount of training data",
         "A seeded random fraction of the training videos (`avhd-net`).",
-        [
-            _yt("25 %", *NET, "--fraction", "0.25"),
-            _yt("50 %", *NET, "--fraction", "0.5"),
-            _yt("75 %", *NET, "--fraction", "0.75"),
-            _yt("100 % (avhd-net)", *NET),
-            _tv("25 %", *NET, "--fraction", "0.25"),
-            _tv("50 %", *NET, "--fraction", "0.5"),
-            _tv("75 %", *NET, "--fraction", "0.75"),
-            _tv("100 % (avhd-net)", *NET),
-        ],
+        _both(
+            ("25 %", *NET, "--fraction", "0.25"),
+            ("50 %", *NET, "--fraction", "0.5"),
+            ("75 %", *NET, "--fraction", "0.75"),
+            ("100 % (avhd-net)", *NET),
+        ),
     ),
     Table(
         "clusters",
@@ -250,19 +226,12 @@ TABLES = [
         "pseudo-highlights used directly (no network), so that only the clustering changes: "
         "ours (`avhd-direct`) and the paper's (cosine, AV). K = 1 puts every training "
         "video in one category.",
-        [
-            row
-            for mk in (_yt, _tv)
-            for row in [
-                *[
-                    mk(f"K = {k}", "--recipe", "avhd-direct", *_fixed_k(k))
-                    for k in (1, 2, 5, 10, 15)
-                ],
-                mk("K by silhouette, 2..15 (avhd-direct)", "--recipe", "avhd-direct"),
-                *[mk(f"paper PH, K = {k}", *PAPER_PH, *_fixed_k(k)) for k in (1, 5, 15)],
-                mk("paper PH, K by silhouette", *PAPER_PH),
-            ]
-        ],
+        _both(
+            *[(f"K = {k}", "--recipe", "avhd-direct", *_fixed_k(k)) for k in (1, 2, 5, 10, 15)],
+            ("K by silhouette, 2..15 (avhd-direct)", "--recipe", "avhd-direct"),
+            *[(f"paper PH, K = {k}", *PAPER_PH, *_fixed_k(k)) for k in (1, 5, 15)],
+            ("paper PH, K by silhouette", *PAPER_PH),
+        ),
     ),
 ]
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import AvhdError
+
 # [evaluation helper, issue 4] "dot": the mean *inner product* (features not normalised).
 # On post-ReLU embeddings (I3D, PANNs) every clip lies in the positive orthant, so cosine
 # similarities to a category are all high and the mean cosine mostly measures how generic a
@@ -88,6 +90,25 @@ def top_fraction_labels(scores: np.ndarray, top: float = 0.5) -> np.ndarray:
     return label
 
 
+def combine_modalities(a: np.ndarray | None, v: np.ndarray, modality: str) -> np.ndarray:
+    """AV-PH from A-PH and V-PH: their mean (``av``), or one of them; V-PH without audio."""
+    if a is None or modality == "visual":
+        return v.copy()
+    if modality == "audio":
+        return a.copy()
+    return (a + v) / 2.0
+
+
+def training_targets(scores: list[np.ndarray], kind: str, top: float = 0.5) -> list[np.ndarray]:
+    """Per-clip training targets from per-clip scores (e.g. AV-PH): ``soft`` = within-video
+    ranks (:func:`rank01`), ``hard`` = 1 for the top ``top`` fraction of each video."""
+    if kind == "soft":
+        return [rank01(s).astype(np.float32) for s in scores]
+    if kind == "hard":
+        return [top_fraction_labels(s, top).astype(np.float32) for s in scores]
+    raise AvhdError(f"unknown targets {kind!r}; valid: hard, soft")
+
+
 def rank01(x: np.ndarray) -> np.ndarray:
     """Ranks within one video scaled to [0, 1] (ties share their mean rank).
 
@@ -152,11 +173,6 @@ def pseudo_highlights(
         for j, i in enumerate(members):
             v = v_scores[j]
             a = a_scores.get(i)
-            if a is None or modality == "visual":
-                av = v.copy()
-            elif modality == "audio":
-                av = a.copy()
-            else:
-                av = (a + v) / 2.0
+            av = combine_modalities(a, v, modality)
             out[i] = PseudoScores(a_ph=a, v_ph=v, av_ph=av, label=top_fraction_labels(av, top))
     return out  # type: ignore[return-value]

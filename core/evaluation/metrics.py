@@ -91,16 +91,21 @@ def youtube_map(
     if missing:
         raise MetricError(f"{len(missing)} videos have no prediction, e.g. {missing[:3]}")
     per_video = {v: 100.0 * youtube_video_ap(predictions[v], matches[v]) for v in matches}
-    by_domain: dict[str, list[float]] = {}
-    for v, ap in per_video.items():
-        by_domain.setdefault(domains[v], []).append(ap)
-    dom = {d: float(np.mean(a)) for d, a in sorted(by_domain.items())}
+    dom = _domain_means(per_video, domains)
     return {
         "mAP": float(np.mean(list(dom.values()))) if dom else 0.0,
         "domains": dom,
         "videos": per_video,
         "n_videos": len(per_video),
     }
+
+
+def _domain_means(per_video: Mapping[str, float], domains: Mapping[str, str]) -> dict:
+    """Mean of the videos' values per domain, domains in sorted order."""
+    by_domain: dict[str, list[float]] = {}
+    for v, ap in per_video.items():
+        by_domain.setdefault(domains[v], []).append(ap)
+    return {d: float(np.mean(a)) for d, a in sorted(by_domain.items())}
 
 
 def lower_median(values: np.ndarray) -> float:
@@ -142,10 +147,7 @@ def tvsum_top5_map(
     if missing:
         raise MetricError(f"{len(missing)} videos have no prediction, e.g. {missing[:3]}")
     per_video = {v: 100.0 * tvsum_video_ap(predictions[v], annos[v], top) for v in annos}
-    by_domain: dict[str, list[float]] = {}
-    for v, ap in per_video.items():
-        by_domain.setdefault(domains[v], []).append(ap)
-    dom = {d: float(np.mean(a)) for d, a in sorted(by_domain.items())}
+    dom = _domain_means(per_video, domains)
     return {
         "mAP": float(np.mean(list(dom.values()))) if dom else 0.0,
         "video_mAP": float(np.mean(list(per_video.values()))) if per_video else 0.0,

@@ -23,7 +23,7 @@ import numpy as np
 from core.errors import AvhdError
 from core.evaluation.loaders import Benchmark
 from core.progress import CancelToken, ProgressFn, check_cancel, report
-from core.pseudo import blend_ranks, rank01
+from core.pseudo import blend_ranks, training_targets
 
 log = logging.getLogger(__name__)
 
@@ -267,15 +267,6 @@ def _train_and_score(
     return [np.asarray(s, np.float64) for s in scores], diag
 
 
-def _targets(scores: list[np.ndarray], kind: str, top: float) -> list[np.ndarray]:
-    """Training targets from per-clip scores: within-video ranks (soft) or top-``top`` 0/1."""
-    from core.pseudo import top_fraction_labels
-
-    if kind == "soft":
-        return [rank01(s).astype(np.float32) for s in scores]
-    return [top_fraction_labels(s, top).astype(np.float32) for s in scores]
-
-
 def unsupervised_scores(
     train: list[VideoFeatures],
     test: list[VideoFeatures],
@@ -303,7 +294,7 @@ def unsupervised_scores(
             raise BenchError("direct scoring with real categories needs the test domains")
         return _direct(train, cats, test, assign(test), cfg), diag
     ph = _pseudo(train, cats, cfg)
-    targets = _targets([p.av_ph for p in ph], cfg.targets, cfg.ph_top)
+    targets = training_targets([p.av_ph for p in ph], cfg.targets, cfg.ph_top)
     rounds = []
     for r in range(cfg.self_train + 1):
         # Self-training: the next round learns the blend of this round's network ranks on
@@ -317,7 +308,7 @@ def unsupervised_scores(
         if not last:
             mine = scores[: len(train)]
             own = [blend_ranks(s, p.av_ph, 0.5) for s, p in zip(mine, ph, strict=True)]
-            targets = _targets(own, cfg.targets, cfg.ph_top)
+            targets = training_targets(own, cfg.targets, cfg.ph_top)
     diag.update(tdiag)
     if cfg.self_train:
         diag["self_train_rounds"] = rounds
