@@ -23,7 +23,13 @@ from core.errors import AvhdError, ModelError
 from core.fileio import write_text_atomic
 from core.model import ModelConfig
 from core.progress import CancelToken, ProgressFn, check_cancel, report
-from core.pseudo import PseudoScores, blend_ranks, pseudo_highlights, rank01
+from core.pseudo import (
+    PseudoScores,
+    blend_ranks,
+    combine_modalities,
+    pseudo_highlights,
+    training_targets,
+)
 from core.selection import select_segments
 from core.training import Checkpoint, predict_many, preset, train
 
@@ -32,6 +38,11 @@ log = logging.getLogger(__name__)
 OUTPUT_DIRNAME = "avhd_highlights"
 MODEL_FILENAME = "model.pt"
 SUMMARY_FILENAME = "library_summary.csv"
+COLLAPSE_NOTE = (
+    "the model collapsed to a constant score; clips are ranked by their pseudo-highlight "
+    "scores instead"
+)
+COLLAPSE_TAG = " [collapsed: pseudo-highlight scores used]"  # added to the model's name
 
 
 @dataclass
@@ -115,21 +126,15 @@ def _category_centres(
     return out
 
 
-def training_targets(ph: list[PseudoScores], targets: str) -> list[np.ndarray]:
-    """Per-clip training targets: ``hard`` pseudo-labels or ``soft`` within-video ranks."""
-    if targets == "hard":
-        return [p.label.astype(np.float32) for p in ph]
-    if targets == "soft":
-        return [rank01(p.av_ph).astype(np.float32) for p in ph]
-    raise AvhdError(f"unknown targets {targets!r}; valid: hard, soft")
-
-
 def blended_scores(
     ckpt: Checkpoint, network: list[np.ndarray], direct: list[np.ndarray]
 ) -> list[np.ndarray]:
     """A model's scores as it was trained to give them: its ``blend`` (0 when absent, as in
     models from before blending) mixes the network's within-video ranks with the
-    pseudo-highlight ranks."""
+    pseudo-highlight ranks. A collapsed model gives the pseudo-highlight scores alone
+    (:data:`COLLAPSE_NOTE`)."""
+    if ckpt.collapsed:
+        return direct
     blend = float(ckpt.info.get("blend", 0.0))
     if blend <= 0.0:
         return network
@@ -152,12 +157,7 @@ def direct_scores(ckpt: Checkpoint, f: ClipFeatures) -> tuple[int, PseudoScores]
     a = None
     if f.audio is not None:
         a = (_prepare(f.audio, similarity) @ arr["centre_audio"][c]).astype(np.float64)
-    if a is None or modality == "visual":
-        av = v.copy()
-    elif modality == "audio":
-        av = a.copy()
-    else:
-        av = (a + v) / 2
+    av = combine_modalities(a, v, modality)
     return c, PseudoScores(a, v, av, top_fraction_labels(av))
 
 
@@ -216,7 +216,7 @@ def analyse(
                 info["fine_tuned_from"] = Path(cfg.init_model).name
             ckpt = train(
                 videos,
-                training_targets(ph, cfg.targets),
+                training_targets([p.av_ph for p in ph], cfg.targets, cfg.ph_top),
                 mcfg,
                 tcfg,
                 visual_extractor=feats[0].visual_extractor,
@@ -234,17 +234,11 @@ def analyse(
             model_name = f"trained on this library ({cfg.preset}, {cfg.variant})"
         report(progress, 0, len(feats), "score: scoring videos")
         scores = predict_many(ckpt, videos, device=cfg.device, cancel=cancel)
+        scores = blended_scores(ckpt, scores, [p.av_ph for p in ph])
         if ckpt.collapsed:
-            note = (
-                "the model collapsed to a constant score; clips are ranked by their "
-                "pseudo-highlight scores instead"
-            )
-            notes.append(note)
-            log.warning(note)
-            scores = [p.av_ph for p in ph]
-            model_name += " [collapsed: pseudo-highlight scores used]"
-        else:
-            scores = blended_scores(ckpt, scores, [p.av_ph for p in ph])
+            notes.append(COLLAPSE_NOTE)
+            log.warning(COLLAPSE_NOTE)
+            model_name += COLLAPSE_TAG
     results = []
     for i, (f, p, s) in enumerate(zip(feats, ph, scores, strict=True)):
         duration = float(f.bounds[-1, 1]) if len(f.bounds) else 0.0

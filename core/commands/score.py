@@ -17,6 +17,8 @@ from core.commands._common import (
 )
 from core.errors import AvhdError
 from core.pipeline import (
+    COLLAPSE_NOTE,
+    COLLAPSE_TAG,
     OUTPUT_DIRNAME,
     blended_scores,
     direct_scores,
@@ -72,16 +74,11 @@ def run(args: argparse.Namespace) -> int:
         if ph is None:
             raise AvhdError("this model holds no pseudo-categories; --direct needs them")
         score = ph.av_ph
-    elif ph is not None and ckpt.collapsed:
-        print(
-            "the model collapsed to a constant score; clips are ranked by their "
-            "pseudo-highlight scores instead",
-            file=sys.stderr,
-        )
-        score = ph.av_ph
-        model_name += " [collapsed: pseudo-highlight scores used]"
     elif ph is not None:
         score = blended_scores(ckpt, [score], [ph.av_ph])[0]
+        if ckpt.collapsed:
+            print(COLLAPSE_NOTE, file=sys.stderr)
+            model_name += COLLAPSE_TAG
     duration = float(f.bounds[-1, 1])
     segs = select_segments(
         f.bounds,

@@ -184,19 +184,22 @@ def test_default_model_blends_its_ranks_with_the_pseudo_highlights(library):
 
 
 def test_training_targets_and_blended_scores():
-    from core.pipeline import blended_scores, training_targets
-    from core.pseudo import PseudoScores
+    from core.pipeline import blended_scores
+    from core.pseudo import training_targets
+
     av = np.array([0.3, 0.1, 0.9, 0.5])
-    ph = [PseudoScores(None, av, av, np.array([0, 0, 1, 1], np.int8))]
-    assert training_targets(ph, "hard")[0].tolist() == [0, 0, 1, 1]
-    np.testing.assert_allclose(training_targets(ph, "soft")[0], [1 / 3, 0, 1, 2 / 3])
+    assert training_targets([av], "hard")[0].tolist() == [0, 0, 1, 1]
+    assert training_targets([av], "hard", top=0.25)[0].tolist() == [0, 0, 1, 0]
+    np.testing.assert_allclose(training_targets([av], "soft")[0], [1 / 3, 0, 1, 2 / 3])
     with pytest.raises(AvhdError, match="unknown targets"):
-        training_targets(ph, "fuzzy")
+        training_targets([av], "fuzzy")
     net = np.array([0.2, 0.4, 0.6, 0.8])
-    old_model = SimpleNamespace(info={})  # a model from before blending: its raw output
+    old_model = SimpleNamespace(info={}, collapsed=False)  # from before blending: raw output
     assert blended_scores(old_model, [net], [av])[0] is net
+    collapsed = SimpleNamespace(info={"blend": 0.25}, collapsed=True)
+    assert blended_scores(collapsed, [net], [av])[0] is av
     np.testing.assert_allclose(
-        blended_scores(SimpleNamespace(info={"blend": 0.25}), [net], [av])[0],
+        blended_scores(SimpleNamespace(info={"blend": 0.25}, collapsed=False), [net], [av])[0],
         0.75 * np.array([0, 1, 2, 3]) / 3 + 0.25 * np.array([1, 0, 3, 2]) / 3,
     )
 
@@ -206,3 +209,17 @@ def test_cli_rejects_a_blend_outside_0_1_before_any_work(tmp_path, capsys):
         main(["find", str(tmp_path), "--blend", "1.5"])
     assert exc.value.code == 2
     assert "--blend: must be between 0 and 1, got 1.5" in capsys.readouterr().err
+
+
+def test_a_collapsed_model_is_reported_and_ranks_by_pseudo_highlights(library, monkeypatch):
+    from core import training
+    from core.pipeline import COLLAPSE_NOTE, COLLAPSE_TAG, analyse, extract_for
+
+    monkeypatch.setattr(training, "COLLAPSE_STD", float("inf"))  # every model counts as collapsed
+    cfg = FindConfig(**FAST)
+    feats = extract_for(sorted(str(p) for p in library.glob("clip *.mp4")), cfg).features
+    results, ckpt, _, notes = analyse(feats, cfg)
+    assert ckpt.collapsed and COLLAPSE_NOTE in notes
+    for h in results:
+        np.testing.assert_array_equal(h.score, h.av_ph)
+        assert h.model.endswith(COLLAPSE_TAG)
