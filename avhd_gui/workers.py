@@ -71,9 +71,12 @@ def saved_highlights(folder: str) -> list:
 
     from core.artifacts import VideoHighlights
     from core.pipeline import OUTPUT_DIRNAME
+    from core.resultfiles import current_results
 
     out = []
-    for f in sorted((Path(folder) / OUTPUT_DIRNAME).glob("*.highlights.json")):
+    results = Path(folder) / OUTPUT_DIRNAME
+    current = current_results(results)  # stale results of removed videos left out
+    for f in current if current is not None else sorted(results.glob("*.highlights.json")):
         try:
             out.append(VideoHighlights.load(f))
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -136,9 +136,13 @@ class VideoHighlights:
                     "pseudo_label": int(self.pseudo_label[i]),
                 }
             )
+        from core.fsnames import printable, raw_hex
+
+        raw = raw_hex(self.path)  # a name that is not UTF-8: printable + reversible form
         return {
             "schema": HIGHLIGHTS_SCHEMA,
-            "source": self.path,
+            "source": printable(self.path),
+            **({"source_raw": raw} if raw else {}),
             "clip_seconds": self.clip_seconds,
             "duration": self.duration,
             "category": int(self.category),
@@ -152,8 +156,10 @@ class VideoHighlights:
     def from_dict(cls, d: dict) -> VideoHighlights:
         clips = d["clips"]
         a = [c["a_ph"] for c in clips]
+        from core.fsnames import from_raw_hex
+
         return cls(
-            path=d["source"],
+            path=from_raw_hex(d["source_raw"]) if d.get("source_raw") else d["source"],
             clip_seconds=float(d["clip_seconds"]),
             duration=float(d["duration"]),
             bounds=np.array([[c["start"], c["end"]] for c in clips], float).reshape(-1, 2),

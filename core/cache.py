@@ -11,10 +11,12 @@ read is treated as a miss and removed.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,9 +51,18 @@ def content_fingerprint(path: str | os.PathLike, sample_bytes: int = SAMPLE_BYTE
     """
     p = Path(path)
     try:
-        size = p.stat().st_size
+        # O_NONBLOCK: opening a FIFO must not block; a non-regular file (a device such as
+        # /dev/zero reports size 0 and never ends) is refused before anything is read.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "is a folder", str(p))
+            raise MediaError(f"{p.name}: not a regular file (a pipe or a device)")
+        size = st.st_size
         h = hashlib.sha256(f"avhd-content-v1:{size}:".encode())
-        with open(p, "rb") as fh:
+        with os.fdopen(fd, "rb") as fh:
             if size <= 3 * sample_bytes:
                 h.update(fh.read())
             else:

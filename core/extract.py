@@ -20,7 +20,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,11 +31,11 @@ from core.cache import FeatureCache, content_fingerprint, feature_key
 from core.errors import AvhdError, Cancelled, FeatureError, MediaError
 from core.features.base import AudioExtractor, VisualExtractor
 from core.fileio import write_json_atomic
+from core.footage import scan, skip_reason
 from core.media import (
     VIDEO_EXTENSIONS,
     clip_bounds,
     decode_audio,
-    is_video_file,
     iter_clip_frames,
     probe,
 )
@@ -302,10 +302,9 @@ def _extract_one(
     path, visual, audio, clip_seconds, frames_per_clip, store, progress, cancel
 ) -> tuple[ClipFeatures, bool]:
     p = Path(path)
-    if p.is_dir():
-        raise MediaError(f"{p.name}: is a folder, not a video file")
-    if not p.exists():
-        raise MediaError(f"{p.name}: file not found")
+    reason = skip_reason(p)  # before any open(): a FIFO would block, /dev/zero never ends
+    if reason is not None:
+        raise MediaError(f"{p.name}: {'file not found' if reason == 'no such file' else reason}")
     fingerprint = content_fingerprint(p)
     key = None
     if store is not None:
@@ -358,21 +357,6 @@ def extract_file(
     )[0]
 
 
-def _walk(folder: Path, glob: str | None, recursive: bool) -> Iterable[Path]:
-    if glob:
-        found = folder.rglob(glob) if recursive else folder.glob(glob)
-        for p in found:
-            rel = p.relative_to(folder).parts
-            if not any(part.startswith(".") for part in rel) and p.is_file():
-                yield p
-        return
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
-        for name in files:
-            if not name.startswith("."):
-                yield Path(root) / name
-
-
 def find_videos(
     inputs: str | os.PathLike | Sequence[str | os.PathLike],
     glob: str | None = None,
@@ -380,33 +364,16 @@ def find_videos(
 ) -> tuple[list[Path], list[FileResult]]:
     """Video files among ``inputs`` (folders are searched; hidden files are ignored).
 
-    Files found in a folder without a video extension are ignored silently; files named
-    explicitly are returned as ``skipped`` results instead.
+    What counts as footage is decided by :func:`core.footage.scan`: non-regular files
+    (pipes, devices, link loops, dangling links), empty files and AVHD's own outputs come
+    back as ``skipped`` results with their reason. Files found in a folder without a video
+    extension are ignored silently; files named explicitly are reported as ``skipped``.
 
     Raises:
         MediaError: an input does not exist.
     """
-    items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-    videos: list[Path] = []
-    skipped: list[FileResult] = []
-    seen: set[Path] = set()
-    for item in items:
-        base = Path(item)
-        if not base.exists():
-            raise MediaError(f"{base}: no such file or folder")
-        if base.is_dir():
-            found = sorted(p for p in _walk(base, glob, recursive) if is_video_file(p))
-        else:
-            if not is_video_file(base):
-                skipped.append(FileResult(str(base), SKIPPED, "not a video file extension"))
-                continue
-            found = [base]
-        for p in found:
-            key = p.resolve()
-            if key not in seen:
-                seen.add(key)
-                videos.append(p)
-    return videos, skipped
+    videos, skipped = scan(inputs, glob=glob, recursive=recursive)
+    return videos, [FileResult(path, SKIPPED, reason) for path, reason in skipped]
 
 
 def extract_library(

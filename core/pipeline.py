@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from core.artifacts import ClipFeatures, VideoHighlights
 from core.clustering import Categories, fit_categories, library_descriptors
 from core.errors import AvhdError, ModelError
-from core.fileio import write_text_atomic
+from core.fsnames import printable
 from core.model import ModelConfig
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 from core.pseudo import (
@@ -275,14 +274,10 @@ def analyse(
 
 
 def highlights_filename(path: str, root: Path | None) -> str:
-    """``NAME.highlights.json``; sub-folder parts join with ``__`` to stay unique."""
-    p = Path(path)
-    try:
-        rel = p.relative_to(root) if root else Path(p.name)
-    except ValueError:
-        rel = Path(p.name)
-    stem = "__".join(rel.with_suffix("").parts)
-    return re.sub(r"[\\/:*?\"<>|]", "_", stem) + ".highlights.json"
+    """``NAME.highlights.json``, unique per video (see :func:`core.fsnames.result_stem`)."""
+    from core.resultfiles import highlights_filename as name
+
+    return name(path, root)
 
 
 def summary_csv(results: list[VideoHighlights], failures: dict[str, str]) -> str:
@@ -307,7 +302,7 @@ def summary_csv(results: list[VideoHighlights], failures: dict[str, str]) -> str
         kept = [s for s in r.segments if s.keep]
         w.writerow(
             [
-                r.path,
+                printable(r.path),
                 "scored",
                 f"{r.duration:.2f}",
                 r.n_clips,
@@ -320,25 +315,30 @@ def summary_csv(results: list[VideoHighlights], failures: dict[str, str]) -> str
             ]
         )
     for path, reason in failures.items():
-        w.writerow([path, "failed", "", "", "", "", "", "", "", reason])
+        w.writerow([printable(path), "failed", "", "", "", "", "", "", "", printable(reason)])
     return buf.getvalue()
 
 
-def write_results(result: FindResult, out_dir: Path, root: Path | None) -> list[Path]:
-    """Write every ``NAME.highlights.json``, the summary CSV and the model."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for hl in result.highlights.values():
-        written.append(hl.save(out_dir / highlights_filename(hl.path, root)))
-    written.append(
-        write_text_atomic(
-            out_dir / SUMMARY_FILENAME,
-            summary_csv(list(result.highlights.values()), result.failures),
-        )
+def write_results(
+    result: FindResult, out_dir: Path, root: Path | None, inputs=None
+) -> list[Path]:
+    """Write every ``NAME.highlights.json``, the summary CSV and the model (guarded, atomic,
+    recorded in the folder's manifest; see :mod:`core.resultfiles`)."""
+    from core.resultfiles import ResultPlan, library_key, naming_root, write_library
+
+    names = naming_root(inputs) if inputs is not None else root
+    plan = ResultPlan(Path(out_dir), names, library_key(inputs or [], root))
+    model = result.checkpoint if result.checkpoint is not None and not result.model_path else None
+    plan.check(list(result.highlights), with_model=model is not None)
+    written, notes = write_library(
+        plan,
+        list(result.highlights.values()),
+        summary_csv(list(result.highlights.values()), result.failures),
+        model,
     )
-    if result.checkpoint is not None and not result.model_path:
-        result.model_path = str(result.checkpoint.save(out_dir / MODEL_FILENAME))
-        written.append(Path(result.model_path))
+    if model is not None:
+        result.model_path = str(plan.out_dir / MODEL_FILENAME)
+    result.notes.extend(notes)
     return written
 
 
@@ -349,9 +349,10 @@ def _prefixed(progress: ProgressFn | None, stage: str) -> ProgressFn | None:
 
 
 def default_out_dir(inputs) -> Path:
-    """``FOLDER/avhd_highlights`` for a folder, else beside the first file."""
-    first = Path(inputs if isinstance(inputs, (str, Path)) else list(inputs)[0])
-    return (first if first.is_dir() else first.parent) / OUTPUT_DIRNAME
+    """``FOLDER/avhd_highlights`` for a folder; for files, a folder of their own in it."""
+    from core.resultfiles import default_out_dir as default
+
+    return default(inputs)
 
 
 def extract_for(
@@ -409,17 +410,19 @@ def find_highlights(
     """
     cfg = config or FindConfig()
     out = Path(out_dir) if out_dir else default_out_dir(inputs)
-    if write:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            probe = out / ".avhd-write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
-            raise AvhdError(
-                f"cannot write results to {out}: {exc.strerror or exc}; choose another "
-                "output folder (--out)"
-            ) from exc
+    root = (
+        Path(inputs).resolve()
+        if isinstance(inputs, (str, Path)) and Path(inputs).is_dir()
+        else None
+    )
+    if write:  # refuse before the work what could not be written after it
+        from core.extract import find_videos
+        from core.resultfiles import ResultPlan, library_key, naming_root
+
+        videos, _ = find_videos(inputs)
+        plan = ResultPlan(out, naming_root(inputs), library_key(inputs, root))
+        with_model = not (cfg.direct or cfg.model_path)
+        plan.check([str(v.resolve()) for v in videos], with_model=with_model)
     rep = extract_for(inputs, cfg, exclude=out, progress=progress, cancel=cancel)
     result = FindResult(out_dir=str(out) if write else None)
     for r in rep.results:
@@ -437,10 +440,5 @@ def find_highlights(
     result.checkpoint, result.categories, result.notes = ckpt, cats, notes
     result.model_path = cfg.model_path
     if write:
-        root = (
-            Path(inputs).resolve()
-            if isinstance(inputs, (str, Path)) and Path(inputs).is_dir()
-            else None
-        )
-        write_results(result, out, root)
+        write_results(result, out, root, inputs)
     return result

@@ -227,6 +227,8 @@ def train(
         info: extra facts stored in the checkpoint (e.g. ``{"labels": "pseudo"}``).
     """
     cfg = train_cfg or PRESETS["default"]
+    if int(cfg.epochs) < 1:  # nothing would be learnt: refuse before any model exists
+        raise ModelError(f"training needs at least 1 epoch, got {cfg.epochs}")
     if len(videos) != len(labels) or not videos:
         raise ModelError("training needs at least one video and one label array per video")
     device = resolve_device(cfg.device)

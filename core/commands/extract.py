@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.errors import AvhdError
 from core.extract import CACHED, FAILED, PROCESSED, SKIPPED, ExtractReport, extract_library
+from core.fsnames import printable
 
 NAME = "extract"
 HELP = "extract per-clip visual and audio features of the videos in a folder"
@@ -71,16 +71,21 @@ def _display_name(path: str, roots: list[Path]) -> str:
     for root in roots:
         try:
             if root.is_dir():
-                return str(p.relative_to(root))
+                return printable(p.relative_to(root))
         except ValueError:
             continue
-    return p.name
+    return printable(p.name)
 
 
 def format_summary(rep: ExtractReport, roots: list[Path]) -> str:
     """The summary table: one line per file, then the counts."""
     rows = [
-        (r.status, str(r.n_clips) if r.n_clips else "-", _display_name(r.path, roots), r.reason)
+        (
+            r.status,
+            str(r.n_clips) if r.n_clips else "-",
+            _display_name(r.path, roots),
+            printable(r.reason),
+        )
         for r in rep.results
     ]
     width = max([len(r[2]) for r in rows] + [4])
@@ -102,10 +107,12 @@ def run(args: argparse.Namespace) -> int:
     from core.features import get_audio, get_visual
 
     roots = [Path(x) for x in args.inputs]
-    if args.json:
-        out = Path(args.json).resolve()
-        if any(out == r.resolve() for r in roots) or (out.exists() and out.is_dir()):
-            raise AvhdError(f"--json {args.json}: refusing to write over an input or a folder")
+    if args.json:  # before the work: never over a video, an input, or a file AVHD did not write
+        from core.extract import find_videos
+        from core.outputs import check_output
+
+        videos, _ = find_videos(args.inputs)
+        check_output(args.json, [*videos, *roots], what="--json")
     device = resolve_device(args.device)
     visual = get_visual(args.visual, device=device)
     audio = None if args.audio.lower() == "none" else get_audio(args.audio, device=device)
@@ -128,8 +135,13 @@ def run(args: argparse.Namespace) -> int:
         bars.close()
     print(format_summary(rep, roots))
     if args.json:
-        rep.save_json(args.json)
-        print(f"summary written to {args.json}")
+        from core.outputs import check_output, record_written, writing
+
+        target = check_output(args.json, [*roots, *(r.path for r in rep.results)], what="--json")
+        with writing(target):
+            rep.save_json(target)
+        record_written(target, "extract summary")
+        print(f"summary written to {printable(target)}")
     if not rep.ok:
         c = rep.counts()
         print(

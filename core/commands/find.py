@@ -12,6 +12,7 @@ from core.commands._common import (
     add_selection_options,
     config_from_args,
 )
+from core.fsnames import printable
 from core.pipeline import find_highlights
 
 NAME = "find"
@@ -51,13 +52,15 @@ def print_report(result, out: Path | None) -> None:
         more = f" (+{len(kept) - 4})" if len(kept) > 4 else ""
         audio = "" if h.has_audio else " [visual only]"
         print(
-            f"  {Path(h.path).name}: {h.n_clips} clips, category {h.category}{audio}; "
-            f"highlights {segs}{more}"
+            f"  {printable(Path(h.path).name)}: {h.n_clips} clips, category {h.category}"
+            f"{audio}; highlights {segs}{more}"
         )
     for path, reason in result.failures.items():
-        print(f"  FAILED {Path(path).name}: {reason}")
+        print(f"  FAILED {printable(Path(path).name)}: {printable(reason)}")
+    for path, reason in result.skipped.items():
+        print(f"  SKIPPED {printable(Path(path).name)}: {reason}")
     if out is not None:
-        print(f"results in {out}")
+        print(f"results in {printable(out)}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,5 +78,5 @@ def run(args: argparse.Namespace) -> int:
         from core.commands.export import export_from_find
 
         path = export_from_find(list(result.highlights.values()), fmt, out)
-        print(f"exported {fmt}: {path}")
+        print(f"exported {fmt}: {printable(path)}")
     return 0 if result.highlights else 1

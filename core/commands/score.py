@@ -16,6 +16,8 @@ from core.commands._common import (
     config_from_args,
 )
 from core.errors import AvhdError
+from core.fsnames import printable
+from core.outputs import check_output
 from core.pipeline import (
     COLLAPSE_NOTE,
     COLLAPSE_TAG,
@@ -25,6 +27,7 @@ from core.pipeline import (
     extract_for,
     highlights_filename,
 )
+from core.resultfiles import save_single
 from core.selection import select_segments
 from core.training import Checkpoint, predict
 
@@ -35,7 +38,11 @@ HELP = "score a video with a trained model and write its highlights JSON"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="video file")
     p.add_argument("--model", required=True, help="model file from avhd train / avhd find")
-    p.add_argument("--out", help="output folder (default: avhd_highlights beside the video)")
+    p.add_argument(
+        "--out",
+        help="output folder (default: avhd_highlights/score beside the video, apart from "
+        "the library's own results)",
+    )
     p.add_argument(
         "--direct",
         action="store_true",
@@ -52,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     src = Path(args.file)
     if not src.is_file():
         raise AvhdError(f"{src}: no such file")
+    out_dir = Path(args.out) if args.out else src.resolve().parent / OUTPUT_DIRNAME / "score"
+    target = out_dir / highlights_filename(str(src), None)
+    check_output(target, [src, args.model], what="result")  # before the work
     bars = StageBars()
     try:
         rep = extract_for([str(src)], cfg, progress=bars)
@@ -105,8 +115,7 @@ def run(args: argparse.Namespace) -> int:
         model=model_name,
         has_audio=f.audio is not None,
     )
-    out_dir = Path(args.out) if args.out else src.resolve().parent / OUTPUT_DIRNAME
-    path = hl.save(out_dir / highlights_filename(str(src), None))
+    path = save_single(hl, target, [str(src), args.model])
     print(", ".join(f"{s.start:.1f}-{s.end:.1f}s" for s in segs) or "no segments")
-    print(f"highlights written to {path}")
+    print(f"highlights written to {printable(path)}")
     return 0

@@ -12,6 +12,9 @@ from core.commands._common import (
     config_from_args,
 )
 from core.errors import AvhdError
+from core.extract import find_videos
+from core.fsnames import printable
+from core.outputs import check_output, record_written, writing
 from core.pipeline import analyse, extract_for
 
 NAME = "train"
@@ -32,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise AvhdError(f"--out must be a model file path; {out} is a folder")
+    if cfg.epochs is not None and cfg.epochs < 1:
+        raise AvhdError(f"--epochs must be at least 1, got {cfg.epochs}")
+    videos, _ = find_videos(args.folder)
+    sources = [*videos, *([args.init] if args.init else [])]
+    check_output(out, sources, what="model")  # before the work
     bars = StageBars()
     try:
         rep = extract_for(args.folder, cfg, progress=bars)
@@ -39,10 +47,13 @@ def run(args: argparse.Namespace) -> int:
         _, ckpt, _, notes = analyse(feats, cfg, progress=bars)
     finally:
         bars.close()
-    ckpt.save(out)
+    check_output(out, sources, what="model")  # written only after training succeeded
+    with writing(out):
+        ckpt.save(out)
+    record_written(out, "model")
     for r in rep.results:
         if r.status == "failed":
-            print(f"  FAILED {Path(r.path).name}: {r.reason}")
+            print(f"  FAILED {printable(Path(r.path).name)}: {printable(r.reason)}")
     for note in notes:
         print(f"  note: {note}")
     collapsed = " (COLLAPSED to a constant output)" if ckpt.collapsed else ""
@@ -50,5 +61,5 @@ def run(args: argparse.Namespace) -> int:
         f"trained on {ckpt.info['n_videos']} videos / {ckpt.info['n_clips']} clips in "
         f"{ckpt.info['train_seconds']:.1f} s, final loss {ckpt.history[-1]:.4f}{collapsed}"
     )
-    print(f"model written to {out}")
+    print(f"model written to {printable(out)}")
     return 0

@@ -157,7 +157,13 @@ def export_highlights(
         target = default_output(items, fmt, Path(out))
     else:
         target = Path(out)
-    return write(plan, fmt, target, progress=progress, cancel=cancel)
+    from core.outputs import check_output, record_written
+
+    # never over a video, a source or a file AVHD did not write; recorded as AVHD's output
+    check_output(target, [h.path for h in items], what="export")
+    result = write(plan, fmt, target, progress=progress, cancel=cancel)
+    record_written(result.path, "reel" if get_format(fmt).rendered else f"{fmt} export")
+    return result
 
 
 __all__ = [

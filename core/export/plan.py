@@ -240,7 +240,10 @@ def load_highlights(path: str | Path) -> list[VideoHighlights]:
     """
     p = Path(path)
     if p.is_dir():
-        files = sorted(p.glob("*.highlights.json"))
+        from core.resultfiles import current_results
+
+        current = current_results(p)  # by the folder's manifest: stale results left out
+        files = current if current is not None else sorted(p.glob("*.highlights.json"))
         if not files:
             raise ExportError(f"no *.highlights.json files in {p}")
     elif p.is_file():

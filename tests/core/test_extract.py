@@ -217,17 +217,17 @@ def test_library_with_bad_inputs(messy_library, extractors):
 
 
 def test_unreadable_file_fails_with_reason(tmp_path, synth_media, extractors, monkeypatch):
-    import builtins
+    import os
 
     p = copy_as(synth_media("a.mp4", duration=4), tmp_path / "lib" / "locked.mp4")
-    real_open = builtins.open
+    real_open = os.open
 
     def guarded(file, *args, **kwargs):
         if str(file) == str(p):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", guarded)
+    monkeypatch.setattr(os, "open", guarded)  # the fingerprint opens with os.open
     rep = extract_library(tmp_path / "lib", *extractors)
     (r,) = rep.results
     assert r.status == "failed" and "permission denied" in r.reason.lower() and not rep.ok

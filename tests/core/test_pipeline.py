@@ -67,7 +67,7 @@ def test_find_on_a_library_with_bad_and_silent_files(library, tmp_path):
     assert sum(f.endswith(".highlights.json") for f in files) == 7
     rows = list(csv.DictReader((out / "library_summary.csv").open()))
     assert [r["status"] for r in rows].count("failed") == 1
-    doc = json.loads((out / "clip 0.highlights.json").read_text())
+    doc = json.loads((out / "clip 0.mp4.highlights.json").read_text())
     assert doc["source"] == str((library / "clip 0.mp4").resolve())
     assert len(doc["clips"]) == 4 and doc["segments"][0]["keep"] is True
 
@@ -118,7 +118,7 @@ def test_cli_train_then_score_and_refuse_other_features(library, tmp_path, capsy
     assert (
         main(["score", str(library / "clip 1.mp4"), "--model", str(model), "--out", str(out)]) == 0
     )
-    doc = json.loads((out / "clip 1.highlights.json").read_text())
+    doc = json.loads((out / "clip 1.mp4.highlights.json").read_text())
     assert len(doc["clips"]) == 4 and doc["segments"]
     assert (
         main(
@@ -134,7 +134,7 @@ def test_cli_train_then_score_and_refuse_other_features(library, tmp_path, capsy
         )
         == 0
     )
-    doc = json.loads((out / "clip 1.highlights.json").read_text())
+    doc = json.loads((out / "clip 1.mp4.highlights.json").read_text())
     assert [c["score"] for c in doc["clips"]] == [c["av_ph"] for c in doc["clips"]]
     assert (
         main(

@@ -54,7 +54,7 @@ def test_edits_are_autosaved_and_restored_when_the_folder_is_reopened(qtbot, set
     saved = Project.load(folder / PROJECT_FILENAME)
     assert saved.target_mode == "fraction" and saved.target_value == pytest.approx(0.25)
     assert saved.videos["b.mp4"].edited and not saved.videos["sub/c.mp4"].edited
-    assert saved.videos["b.mp4"].highlights == f"{OUTPUT_DIRNAME}/b.highlights.json"
+    assert saved.videos["b.mp4"].highlights == f"{OUTPUT_DIRNAME}/b.mp4.highlights.json"
     assert saved.videos["bad.mp4"].state == "failed"
     expected_a, expected_b = _segs(win, "a.mp4"), _segs(win, "b.mp4")
     assert expected_b == [(6.0, 8.0, False)] and (0.5, 1.5, True) in expected_a
