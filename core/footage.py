@@ -29,7 +29,9 @@ _LEGACY_REEL = re.compile(r"^(?P<stem>.+)\.reel\.[A-Za-z0-9]+$")
 
 def skip_reason(path: str | os.PathLike) -> str | None:
     """Why ``path`` cannot be read as a video file (``None`` when it is a regular file, or a
-    link to one; an empty file fails later, at probing, with its own reason). Uses ``lstat``/``stat`` only: never opens the file."""
+    link to one; an empty file fails later, at probing, with its own reason).
+
+    Uses ``lstat``/``stat`` only: never opens the file."""
     p = os.fspath(path)
     try:
         lst = os.lstat(p)

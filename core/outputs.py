@@ -147,6 +147,7 @@ def updating(folder: str | os.PathLike) -> Iterator[Manifest]:
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         m = Manifest.load(folder)
+        adopt_legacy(m)
         yield m
         m.save()
 
@@ -195,6 +196,19 @@ def _legacy_output(path: Path) -> bool:
         with open(path, "rb") as fh:
             return fh.read(2) == b"PK"
     return ".reel." in name
+
+
+def adopt_legacy(m: Manifest) -> None:
+    """Record the results an AVHD without manifests left in an ``avhd_highlights`` folder,
+    once, when that folder gets its first manifest (so later runs may replace them)."""
+    if m.exists or m.folder.name != OUTPUT_DIRNAME or not m.folder.is_dir():
+        return
+    for p in sorted(m.folder.iterdir()):
+        try:
+            if p.is_file() and not p.is_symlink() and _legacy_output(p):
+                m.record(p, "from an earlier AVHD")
+        except OSError:
+            continue
 
 
 def written_by_avhd(path: str | os.PathLike) -> bool:

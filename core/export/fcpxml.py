@@ -17,6 +17,7 @@ from core.export._output import check_target, write_text
 from core.export.plan import ReelPlan
 from core.export.result import ExportResult
 from core.export.timeline import ReelTimeline, hard_cut_warnings, reel_timeline
+from core.fsnames import printable
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 
 FCPXML_VERSION = "1.8"
@@ -72,7 +73,7 @@ def fcpxml_tree(tl: ReelTimeline) -> ET.ElementTree:
         frames = max(1, round(Fraction(info.duration).limit_denominator(1_000_000) * c.rate))
         attrs = {
             "id": aid,
-            "name": Path(c.source).name,
+            "name": printable(Path(c.source).name),
             "src": c.url,
             "start": "0s",
             "duration": fcp_time(Fraction(frames) / c.rate),
@@ -106,7 +107,7 @@ def fcpxml_tree(tl: ReelTimeline) -> ET.ElementTree:
             spine,
             "asset-clip",
             ref=assets[c.source],
-            name=Path(c.source).name,
+            name=printable(Path(c.source).name),
             offset=fcp_time(Fraction(c.record_in) / tl.rate),
             start=fcp_time(Fraction(c.source_in) / c.rate),
             duration=fcp_time(Fraction(c.record_frames) / tl.rate),

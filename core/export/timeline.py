@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.export._media import SourceInfo, probe_source
 from core.export.plan import ReelLayout, ReelPlan, as_rate, layout
+from core.fsnames import printable
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def build_otio(plan: ReelPlan):
         available = tr(rt(0, r), rt(max(1, round(c.info.duration * r)), r))
         source_range = tr(rt(c.source_in, r), rt(c.source_frames, r))
         meta = {"avhd": {"score": c.score, "start": c.start, "end": c.end}}
-        name = Path(c.source).name
+        name = printable(Path(c.source).name)  # OTIO names must be valid UTF-8
         for track, has in ((video, True), (audio, c.info.has_audio)):
             if not has:
                 track.append(otio.schema.Gap(source_range=source_range))
