@@ -1,0 +1,68 @@
+"""End to end: ``avhd find`` on the hostile library (tests/hostile.py) with timeline and reel
+exports finishes, names every bad entry with its reason, writes one result per good video,
+changes no source, leaves no partial file and prints no traceback."""
+
+import hashlib
+import os
+
+import pytest
+from hostile import make_hostile_library
+
+from core import features
+from core.cli import main
+from core.export import load_highlights
+from core.fsnames import printable
+from core.outputs import OUTPUT_DIRNAME
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.name != "posix", reason="FIFOs and symbolic links"),
+]
+ARGS = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", "cpu"]
+
+
+@pytest.fixture(autouse=True)
+def _test_extractors(monkeypatch):
+    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
+    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+
+
+def _hashes(paths):
+    return {str(p): hashlib.sha256(open(p, "rb").read()).hexdigest() for p in paths}
+
+
+def _leftovers(root):
+    bad = []
+    for _dirpath, _dirs, files in os.walk(root):
+        bad += [f for f in files if f.endswith(".part") or "avhd-write-test" in f]
+    return bad
+
+
+def test_find_on_the_hostile_library(tmp_path, capsys):
+    lib = make_hostile_library(tmp_path / "lib")
+    kept = [*lib.good, *(lib.root / n for n in lib.failed), *lib.outputs[1:]]
+    before = _hashes(kept)
+    argv = ["find", str(lib.root), *ARGS, "--epochs", "2",
+            "--export", "edl", "--export", "fcpxml", "--export", "mp4"]  # fmt: skip
+    assert main(argv) == 0
+    cap = capsys.readouterr()
+    text = cap.out + cap.err
+    assert "Traceback" not in text
+    assert f"{len(lib.good)} video(s) scored, {len(lib.failed)} failed" in cap.out
+    for name, words in lib.skipped.items():
+        line = next(ln for ln in cap.out.splitlines() if ln.startswith(f"  SKIPPED {name}:"))
+        assert words.split()[-1] in line, line
+    for name, words in lib.failed.items():
+        line = next(ln for ln in cap.out.splitlines() if ln.startswith(f"  FAILED {name}:"))
+        assert words in line, line
+    out = lib.root / OUTPUT_DIRNAME
+    results = sorted(out.glob("*.highlights.json"))
+    assert len(results) == len(lib.good)
+    loaded = sorted(h.path for h in load_highlights(out))
+    assert loaded == sorted(str(p.resolve()) for p in lib.good)
+    for ext in ("edl", "fcpxml", "mp4"):
+        assert (out / f"library.reel.{ext}").stat().st_size > 0
+    assert "8 pieces" in cap.err  # the rendered reel holds one piece per good video
+    assert _hashes(kept) == before
+    assert _leftovers(lib.root) == []
+    assert printable(lib.good[-1].name) in cap.out  # the non-UTF-8 name, printable
