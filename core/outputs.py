@@ -178,8 +178,25 @@ def is_output_folder(folder: str | os.PathLike) -> bool:
     return Manifest.load(folder).output_folder
 
 
+def _avhd_model(path: Path) -> bool:
+    """An AVHD model file (``avhd train --out`` of a version without manifests)."""
+    if path.suffix != ".pt":
+        return False
+    from core.errors import ModelError
+    from core.training import Checkpoint
+
+    try:
+        Checkpoint.load(path)
+    except ModelError:
+        return False
+    return True
+
+
 def _legacy_output(path: Path) -> bool:
-    """A file an AVHD without manifests wrote into an ``avhd_highlights`` folder."""
+    """A file an AVHD without manifests wrote: a model anywhere, or a result in an
+    ``avhd_highlights`` folder."""
+    if _avhd_model(path):
+        return True
     if path.parent.name != OUTPUT_DIRNAME or (path.parent / MANIFEST_NAME).is_file():
         return False
     name = path.name
@@ -192,9 +209,6 @@ def _legacy_output(path: Path) -> bool:
         except (OSError, ValueError):
             return False
         return isinstance(d, dict) and "source" in d and "clips" in d
-    if name == "model.pt":
-        with open(path, "rb") as fh:
-            return fh.read(2) == b"PK"
     return ".reel." in name
 
 

@@ -111,6 +111,12 @@ def test_train_out_refuses_a_video_and_zero_epochs_keep_the_model(lib, tmp_path,
     for epochs in ("0", "-3"):
         assert main(["train", str(lib), "--out", str(model), "--epochs", epochs, *ARGS]) != 0
         assert _sha(model) == good
+    (tmp_path / MANIFEST_NAME).unlink()  # as written by an AVHD without manifests
+    assert main(["train", str(lib), "--out", str(model), "--epochs", "1", *ARGS]) == 0
+    foreign = tmp_path / "other.pt"
+    foreign.write_bytes(b"PK\x03\x04 someone else's weights")
+    assert main(["train", str(lib), "--out", str(foreign), "--epochs", "1", *ARGS]) == 1
+    assert foreign.read_bytes().endswith(b"weights")
     from core.model import ModelConfig
     from core.training import preset, train
 
