@@ -179,7 +179,7 @@ def analyse(
     videos = _videos(feats)
     report(progress, 0, 1, "categories: clustering videos")
     desc, audio_fill = library_descriptors(videos)
-    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=cfg.seed)
+    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=cfg.seed, cancel=cancel)
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
     check_cancel(cancel)
     report(progress, 0, 1, "pseudo: pseudo-highlights")
