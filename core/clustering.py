@@ -5,6 +5,11 @@ L2-normalised so neither modality dominates by dimension), concatenated. UMAP re
 descriptors to ``n_components`` dimensions, K-means runs for every K in the range, and the
 K with the highest silhouette coefficient wins.
 
+UMAP's numba code is compiled once per machine and cached (:mod:`core.numba_cache`). The fit
+is cancellable: the token is checked between K values, and a library of at least
+``SUBPROCESS_MIN_VIDEOS`` videos runs UMAP in a child process that is terminated on cancel
+(a smaller one takes well under a second once the compiled code is cached).
+
 The fit is persisted as arrays (training descriptors, their embedding, centroids), so a new
 video can be assigned without refitting: its embedding is the distance-weighted mean of the
 embeddings of its nearest training descriptors (UMAP's own out-of-sample initialisation),
@@ -14,15 +19,22 @@ and its category is the nearest centroid.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import queue
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.errors import AvhdError
+from core.progress import CancelToken, check_cancel
+
 log = logging.getLogger(__name__)
 
 #: Fewer videos than this: one category (UMAP and silhouettes need a few points).
 MIN_VIDEOS_TO_CLUSTER = 6
+#: From this many videos on, UMAP runs in a child process so that cancel can stop it.
+SUBPROCESS_MIN_VIDEOS = 1000
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -120,6 +132,9 @@ class Categories:
 
 
 def _reduce(x: np.ndarray, n_components: int, seed: int) -> np.ndarray:
+    from core import numba_cache
+
+    numba_cache.enable()
     import umap
 
     n = len(x)
@@ -138,6 +153,41 @@ def _reduce(x: np.ndarray, n_components: int, seed: int) -> np.ndarray:
         return np.asarray(reducer.fit_transform(x), np.float64)
 
 
+def _reduce_child(x: np.ndarray, n_components: int, seed: int, out) -> None:
+    try:
+        out.put(("ok", _reduce(x, n_components, seed)))
+    except BaseException as exc:  # handed to the parent as text
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def reduce_cancellable(
+    x: np.ndarray, n_components: int, seed: int, cancel: CancelToken | None = None
+) -> np.ndarray:
+    """:func:`_reduce` in a spawned child process, terminated within 0.1 s of ``cancel``."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue(maxsize=1)
+    child = ctx.Process(target=_reduce_child, args=(x, n_components, seed, out), daemon=True)
+    child.start()
+    try:
+        while True:
+            check_cancel(cancel)
+            try:
+                status, value = out.get(timeout=0.1)
+                break
+            except queue.Empty:
+                if not child.is_alive() and out.empty():
+                    code = child.exitcode
+                    raise AvhdError(f"UMAP child process died (exit code {code})") from None
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
+        out.close()
+    if status != "ok":
+        raise AvhdError(f"UMAP failed in its child process: {value}")
+    return value
+
+
 def fit_categories(
     descriptors: np.ndarray,
     k_min: int = 2,
@@ -145,6 +195,7 @@ def fit_categories(
     n_components: int = 10,
     seed: int = 0,
     reduce: bool = True,
+    cancel: CancelToken | None = None,
 ) -> Categories:
     """Cluster video descriptors into pseudo-categories (deterministic for a seed).
 
@@ -154,6 +205,10 @@ def fit_categories(
         n_components: UMAP output dimension.
         seed: random seed for UMAP and K-means.
         reduce: run UMAP first (the method); ``False`` clusters the descriptors directly.
+        cancel: checked before UMAP, during it for large libraries, and between K values.
+
+    Raises:
+        Cancelled: ``cancel`` was set.
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -171,10 +226,17 @@ def fit_categories(
             centroids=np.zeros((1, 1)),
             note=note,
         )
-    emb = _reduce(x, n_components, seed) if reduce else x
+    check_cancel(cancel)
+    if not reduce:
+        emb = x
+    elif v >= SUBPROCESS_MIN_VIDEOS:
+        emb = reduce_cancellable(x, n_components, seed, cancel)
+    else:
+        emb = _reduce(x, n_components, seed)
     sil: dict[int, float] = {}
     fits = {}
     for k in range(max(2, k_min), min(k_max, v - 1) + 1):
+        check_cancel(cancel)
         km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(emb)
         if len(np.unique(km.labels_)) < 2:
             continue

@@ -168,6 +168,93 @@ def _embed_visual(visual: VisualExtractor, frames: np.ndarray) -> np.ndarray:
     return emb.reshape(m, k, -1).mean(axis=1)
 
 
+class _EmbedFailed(Exception):
+    """The audio extractor (not the decoder) failed in the audio thread."""
+
+
+def _audio_job(path: Path, audio: AudioExtractor, bounds: np.ndarray, stop: CancelToken):
+    """Decode the audio track and embed every clip of the full grid, beside the video.
+
+    Runs in its own thread while the visual extractor runs on the caller's, so the audio
+    network is no longer paid after the video. Clips are embedded independently, so the
+    caller keeps the first rows when the video turns out shorter than probed.
+    """
+    wave = decode_audio(path, int(audio.sample_rate), cancel=stop)
+    need = int(math.ceil(bounds[-1, 1] * audio.sample_rate))
+    if wave.size < need:
+        wave = np.concatenate([wave, np.zeros(need - wave.size, np.float32)])
+    stop.check()
+    kwargs = {"cancel": stop} if _accepts(audio.embed_clips, "cancel") else {}
+    try:
+        feats = np.asarray(audio.embed_clips(wave, bounds, **kwargs), np.float32)
+    except Cancelled:
+        raise
+    except Exception as exc:
+        raise _EmbedFailed() from exc
+    if feats.ndim != 2 or feats.shape[0] != len(bounds):
+        raise FeatureError(
+            f"audio extractor {audio.NAME!r} returned shape {feats.shape} for {len(bounds)} clips"
+        )
+    return feats
+
+
+def _join_audio(
+    path: Path, worker: _Worker, n_clips: int, cancel: CancelToken | None
+) -> tuple[np.ndarray | None, str | None]:
+    """Wait for :func:`_audio_job`: ``(features, None)`` or ``(None, why audio is missing)``."""
+    while worker.is_alive():
+        check_cancel(cancel)
+        worker.join(timeout=0.1)
+    err = worker.error
+    if err is None:
+        return worker.result[:n_clips], None
+    if isinstance(err, _EmbedFailed):
+        raise err.__cause__
+    if isinstance(err, (FeatureError, Cancelled)):
+        raise err
+    if not isinstance(err, AvhdError):
+        log.debug("audio decoding of %s failed", path, exc_info=err)
+    return None, _strip_name(str(err), path.name) or type(err).__name__
+
+
+def _consume_frames(
+    path: Path,
+    visual: VisualExtractor,
+    frames_q: queue.Queue,
+    video_worker: _Worker,
+    n: int,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+) -> np.ndarray:
+    """Embed the decoder's frame batches in order on the calling thread."""
+    rows: list[np.ndarray] = []
+    done = 0
+    report(progress, 0, n, path.name)
+    while True:
+        check_cancel(cancel)
+        try:
+            item = frames_q.get(timeout=0.1)
+        except queue.Empty:
+            item = _EMPTY
+        if item is _EMPTY:
+            if not video_worker.is_alive() and frames_q.empty():
+                if video_worker.error is not None:
+                    raise video_worker.error
+                raise MediaError(f"{path.name}: frame decoding stopped unexpectedly")
+            continue
+        if item is None:
+            break
+        first, frames = item
+        if first != done:
+            raise MediaError(f"{path.name}: frames arrived out of order")
+        rows.append(_embed_visual(visual, frames))
+        done += frames.shape[0]
+        report(progress, done, n, path.name)
+    if done == 0:
+        raise MediaError(f"{path.name}: no decodable video frame")
+    return np.concatenate(rows).astype(np.float32)
+
+
 def _compute(
     path: Path,
     visual: VisualExtractor,
@@ -191,10 +278,7 @@ def _compute(
     elif not info.has_audio:
         audio_missing = "no audio stream"
     else:
-        rate = int(audio.sample_rate)
-        audio_worker = _Worker(
-            "avhd-audio-decode", lambda stop: decode_audio(path, rate, cancel=stop)
-        )
+        audio_worker = _Worker("avhd-audio", lambda stop: _audio_job(path, audio, bounds, stop))
 
     frames_q: queue.Queue = queue.Queue(maxsize=_QUEUE_BATCHES)
     video_worker = _Worker(
@@ -204,60 +288,14 @@ def _compute(
         ),
     )
     workers = [w for w in (video_worker, audio_worker) if w is not None]
-    rows: list[np.ndarray] = []
-    done = 0
     try:
         for w in workers:
             w.start()
-        report(progress, 0, n, path.name)
-        while True:
-            check_cancel(cancel)
-            try:
-                item = frames_q.get(timeout=0.1)
-            except queue.Empty:
-                item = _EMPTY
-            if item is _EMPTY:
-                if not video_worker.is_alive() and frames_q.empty():
-                    if video_worker.error is not None:
-                        raise video_worker.error
-                    raise MediaError(f"{path.name}: frame decoding stopped unexpectedly")
-                continue
-            if item is None:
-                break
-            first, frames = item
-            if first != done:
-                raise MediaError(f"{path.name}: frames arrived out of order")
-            rows.append(_embed_visual(visual, frames))
-            done += frames.shape[0]
-            report(progress, done, n, path.name)
-        if done == 0:
-            raise MediaError(f"{path.name}: no decodable video frame")
-        bounds = bounds[:done]
-        visual_feats = np.concatenate(rows).astype(np.float32)
-
+        visual_feats = _consume_frames(path, visual, frames_q, video_worker, n, progress, cancel)
+        bounds = bounds[: len(visual_feats)]
         audio_feats = None
         if audio_worker is not None:
-            while audio_worker.is_alive():
-                check_cancel(cancel)
-                audio_worker.join(timeout=0.1)
-            if audio_worker.error is not None:
-                err = audio_worker.error
-                if not isinstance(err, AvhdError):
-                    log.debug("audio decoding of %s failed", path, exc_info=err)
-                audio_missing = _strip_name(str(err), path.name) or type(err).__name__
-            else:
-                wave = audio_worker.result
-                need = int(math.ceil(bounds[-1, 1] * audio.sample_rate))
-                if wave.size < need:
-                    wave = np.concatenate([wave, np.zeros(need - wave.size, np.float32)])
-                check_cancel(cancel)
-                kwargs = {"cancel": cancel} if _accepts(audio.embed_clips, "cancel") else {}
-                audio_feats = np.asarray(audio.embed_clips(wave, bounds, **kwargs), np.float32)
-                if audio_feats.ndim != 2 or audio_feats.shape[0] != len(bounds):
-                    raise FeatureError(
-                        f"audio extractor {audio.NAME!r} returned shape {audio_feats.shape} "
-                        f"for {len(bounds)} clips"
-                    )
+            audio_feats, audio_missing = _join_audio(path, audio_worker, len(bounds), cancel)
     finally:
         for w in workers:
             w.stop.cancel()

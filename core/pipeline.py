@@ -53,6 +53,7 @@ class FindConfig:
     visual: str = "effnet-lite0"
     audio: str = "yamnet"
     device: str = "auto"
+    backend: str = "auto"  # network runtime of the extractors: auto | torch | onnx
     preset: str = "default"
     variant: str = "bimodal"
     epochs: int | None = None  # overrides the preset's epochs
@@ -177,7 +178,7 @@ def analyse(
     videos = _videos(feats)
     report(progress, 0, 1, "categories: clustering videos")
     desc, audio_fill = library_descriptors(videos)
-    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=cfg.seed)
+    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=cfg.seed, cancel=cancel)
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
     check_cancel(cancel)
     report(progress, 0, 1, "pseudo: pseudo-highlights")
@@ -374,8 +375,8 @@ def extract_for(
     if not videos:
         raise AvhdError(f"no video files found in {inputs}")
     report(progress, 0, len(videos), "extract: loading feature extractors")
-    visual = get_visual(cfg.visual, device=cfg.device)
-    audio = get_audio(cfg.audio, device=cfg.device)
+    visual = get_visual(cfg.visual, device=cfg.device, backend=cfg.backend)
+    audio = get_audio(cfg.audio, device=cfg.device, backend=cfg.backend)
     rep = extract_library(
         [str(v) for v in videos],
         visual,

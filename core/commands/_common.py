@@ -16,6 +16,8 @@ def add_extract_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--visual", default=DEFAULT_VISUAL, choices=visual_names())
     g.add_argument("--audio", default=DEFAULT_AUDIO, choices=audio_names())
     g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    g.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"],
+                   help="network runtime (default: onnx on the CPU when onnxruntime is installed)")
     g.add_argument("--clip-seconds", type=float, default=2.0)
     g.add_argument("--frames-per-clip", type=int, default=1)
     g.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
@@ -94,6 +96,7 @@ def config_from_args(args: argparse.Namespace) -> FindConfig:
         "visual",
         "audio",
         "device",
+        "backend",
         "clip_seconds",
         "frames_per_clip",
         "preset",

@@ -27,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audio", default=DEFAULT_AUDIO, metavar="NAME",
                         help=f"audio extractor, or 'none' (default {DEFAULT_AUDIO})")  # fmt: skip
     parser.add_argument("--device", default="auto", choices=DEVICES, help="torch device")
+    parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"],
+                        help="network runtime (default: onnx on the CPU when installed)")
     parser.add_argument("--clip-seconds", type=float, default=2.0, metavar="S",
                         help="clip length in seconds (default 2)")  # fmt: skip
     parser.add_argument("--frames-per-clip", type=int, default=1, metavar="K",
@@ -114,8 +116,9 @@ def run(args: argparse.Namespace) -> int:
         videos, _ = find_videos(args.inputs)
         check_output(args.json, [*videos, *roots], what="--json")
     device = resolve_device(args.device)
-    visual = get_visual(args.visual, device=device)
-    audio = None if args.audio.lower() == "none" else get_audio(args.audio, device=device)
+    kw = {"device": device, "backend": args.backend}
+    visual = get_visual(args.visual, **kw)
+    audio = None if args.audio.lower() == "none" else get_audio(args.audio, **kw)
 
     bars = _Bars()
     try:

@@ -8,6 +8,7 @@ when asked for, so listing names stays cheap.
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from core.errors import FeatureError
 from core.features.base import AudioExtractor, VisualExtractor
@@ -33,17 +34,26 @@ def audio_names() -> list[str]:
     return sorted(_AUDIO)
 
 
-def _load(table: dict[str, str], kind: str, name: str, **kwargs):
+def _load(table: dict[str, str], kind: str, name: str, backend: str = "auto", **kwargs):
     if name not in table:
         raise FeatureError(
             f"unknown {kind} extractor {name!r}; valid names: {', '.join(sorted(table))}"
         )
     module, cls = table[name].split(":")
-    return getattr(importlib.import_module(module), cls)(**kwargs)
+    factory = getattr(importlib.import_module(module), cls)
+    if "backend" in inspect.signature(factory).parameters:
+        kwargs["backend"] = backend
+    elif backend == "onnx":
+        raise FeatureError(f"{kind} extractor {name!r} has no ONNX backend; use --backend torch")
+    return factory(**kwargs)
 
 
 def get_visual(name: str = DEFAULT_VISUAL, **kwargs) -> VisualExtractor:
-    """Build the visual extractor called ``name`` (kwargs: ``device`` and its own options)."""
+    """Build the visual extractor called ``name`` (kwargs: ``device``, ``backend`` and its own).
+
+    ``backend`` (``auto|torch|onnx``, see :mod:`core.features.onnx_backend`) is passed to
+    extractors that have one; ``auto`` means torch for those that do not.
+    """
     return _load(_VISUAL, "visual", name, **kwargs)
 
 

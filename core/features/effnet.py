@@ -56,10 +56,11 @@ class EfficientNetLite0(VisualExtractor):
     dim = 1280
     input_size = (224, 224)
 
-    def __init__(self, device: str = "auto", batch_size: int = 32) -> None:
+    def __init__(self, device: str = "auto", batch_size: int = 32, backend: str = "auto") -> None:
         import torch
 
         from core.device import resolve_device
+        from core.features.onnx_backend import resolve_backend
 
         try:
             from efficientnet_lite_pytorch import EfficientNet
@@ -80,6 +81,18 @@ class EfficientNetLite0(VisualExtractor):
             raise FeatureError(f"cannot load EfficientNet-Lite0 weights: {exc}") from exc
         self.net = fold_batch_norms(net.eval()).to(self.device)
         self._torch = torch
+        self.backend = resolve_backend(backend, self.device)
+        self._onnx = self._onnx_net() if self.backend == "onnx" else None
+
+    def _onnx_net(self):
+        from core.features.onnx_backend import OnnxNet
+        from core.features.yamnet import _state_digest
+
+        example = self._torch.zeros((2, *self.input_size, 3), dtype=self._torch.uint8)
+        return OnnxNet(
+            "effnet-lite0", _Embedder(self.net), example, _state_digest(self.net.state_dict()),
+            ["frames"], ["embedding"],
+        )  # fmt: skip
 
     def _prepare(self, frames: np.ndarray):
         """uint8 ``(n, H, W, 3)`` -> normalised float ``(n, 3, 224, 224)`` on the device."""
@@ -96,6 +109,8 @@ class EfficientNetLite0(VisualExtractor):
         torch = self._torch
         frames = _check_frames(frames)
         n = frames.shape[0]
+        if self._onnx is not None and not head and frames.shape[1:3] == self.input_size:
+            return self._run_onnx(frames, progress, cancel)
         out = np.empty((n, 1000 if head else self.dim), np.float32)
         with torch.inference_mode():
             for i in range(0, n, self.batch_size):
@@ -106,6 +121,15 @@ class EfficientNetLite0(VisualExtractor):
                     x = torch.softmax(self.net._fc(x), dim=1)
                 out[i : i + len(x)] = x.float().cpu().numpy()
                 report(progress, min(i + self.batch_size, n), n, "EfficientNet-Lite0 frames")
+        return out
+
+    def _run_onnx(self, frames: np.ndarray, progress, cancel) -> np.ndarray:
+        n = frames.shape[0]
+        out = np.empty((n, self.dim), np.float32)
+        for i in range(0, n, self.batch_size):
+            check_cancel(cancel)
+            out[i : i + self.batch_size] = self._onnx.run(frames[i : i + self.batch_size])[0]
+            report(progress, min(i + self.batch_size, n), n, "EfficientNet-Lite0 frames")
         return out
 
     def embed_frames(
@@ -120,6 +144,27 @@ class EfficientNetLite0(VisualExtractor):
     def classify(self, frames: np.ndarray) -> np.ndarray:
         """``(N, 1000)`` ImageNet class probabilities (softmax), for sanity checks."""
         return self._run(frames, True, None, None)
+
+
+def _embedder_class():
+    from torch import nn
+
+    class Embedder(nn.Module):
+        """uint8 NHWC 224x224 frames -> pooled 1280-d embeddings (the graph that is exported)."""
+
+        def __init__(self, net) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, frames):
+            x = (frames.permute(0, 3, 1, 2).float() - MEAN_RGB) / STDDEV_RGB
+            return self.net.extract_features(x).mean(dim=(2, 3))
+
+    return Embedder
+
+
+def _Embedder(net):  # noqa: N802 - builds the module class lazily (torch is a lazy import)
+    return _embedder_class()(net)
 
 
 def _check_frames(frames: np.ndarray) -> np.ndarray:

@@ -154,10 +154,11 @@ class YAMNet(AudioExtractor):
     sample_rate = fe.SAMPLE_RATE
 
     def __init__(self, device: str = "auto", batch_size: int = 64,
-                 weights: str | os.PathLike | None = None) -> None:
+                 weights: str | os.PathLike | None = None, backend: str = "auto") -> None:
         import torch
 
         from core.device import resolve_device
+        from core.features.onnx_backend import resolve_backend
 
         if batch_size < 1:
             raise FeatureError(f"batch_size must be >= 1, got {batch_size}")
@@ -170,6 +171,14 @@ class YAMNet(AudioExtractor):
         self.net = net.eval().to(self.device)
         self._torch = torch
         self._weights_digest = _state_digest(state)
+        self.backend = resolve_backend(backend, self.device)
+        self._onnx = None
+        if self.backend == "onnx":
+            from core.features.onnx_backend import OnnxNet
+
+            example = torch.zeros((2, fe.PATCH_FRAMES, fe.MEL_BANDS), dtype=torch.float32)
+            self._onnx = OnnxNet("yamnet", self.net, example, self._weights_digest,
+                                 ["patches"], ["embedding", "logits"])  # fmt: skip
 
     def params(self) -> dict:
         """Sample rate and a digest of the weights (enter the cache key)."""
@@ -192,11 +201,21 @@ class YAMNet(AudioExtractor):
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run the network on ``(N, 96, 64)`` log-mel patches -> (embeddings, logits)."""
+        """Run the network on ``(N, 96, 64)`` log-mel patches -> (embeddings, logits).
+
+        The logits are YAMNet's AudioSet class head (sigmoid = class score) on either backend.
+        """
         torch = self._torch
         n = patches.shape[0]
         emb = np.empty((n, EMBEDDING_DIM), np.float32)
         logits = np.empty((n, NUM_CLASSES), np.float32)
+        if self._onnx is not None:
+            for i in range(0, n, self.batch_size):
+                check_cancel(cancel)
+                x = np.asarray(patches[i : i + self.batch_size], np.float32)
+                emb[i : i + len(x)], logits[i : i + len(x)] = self._onnx.run(x)
+                report(progress, min(i + self.batch_size, n), n, "YAMNet audio features")
+            return emb, logits
         with torch.inference_mode():
             for i in range(0, n, self.batch_size):
                 check_cancel(cancel)
