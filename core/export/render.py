@@ -14,6 +14,7 @@ a cancel, an error or a full disk leaves nothing behind.
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 from collections.abc import Callable
 from fractions import Fraction
@@ -40,7 +41,8 @@ from core.export._output import (
     sweep_stale,
     temp_prefix,
 )
-from core.export.plan import CONTAINERS, ReelPlan, as_rate, layout
+from core.export.content import ContentCheck
+from core.export.plan import CONTAINERS, ReelLayout, ReelPlan, as_rate, layout
 from core.export.result import ExportResult
 from core.export.verify import verify_output
 from core.ffmpeg import STALL_SECONDS, FFmpegError, run_ffmpeg_progress, work_timeout
@@ -120,6 +122,25 @@ def _ffmpeg(
 def _batch_seconds(pieces: list[Piece], fps: Fraction, cf_frames: int) -> float:
     frames = sum(p.frames for p in pieces) - cf_frames * (len(pieces) - 1)
     return float(Fraction(frames) / fps)
+
+
+def content_checks(lay: ReelLayout, fade: float) -> list[ContentCheck]:
+    """Per piece, its first frame clear of fades and crossfades, in reel and source time.
+
+    A piece that is all transition (no clean frame) is not checked.
+    """
+    assert lay.fps is not None
+    cf, n = lay.crossfade_frames, len(lay.placements)
+    fade_frames = math.ceil(fade * lay.fps - 1e-9)
+    out = []
+    for p in lay.placements:
+        head = (cf if p.index > 0 else 0) + (fade_frames if not cf or p.index == 0 else 0)
+        tail = (cf if p.index < n - 1 else 0) + (fade_frames if not cf or p.index == n - 1 else 0)
+        if head >= p.frames - tail:
+            continue
+        dt = float(Fraction(head) / lay.fps)
+        out.append(ContentCheck(p.entry.source, p.entry.start + dt, p.reel_start + dt))
+    return out
 
 
 def render_reel(
@@ -216,6 +237,8 @@ def render_reel(
             tmp,
             lay.duration,
             pieces=[(p.entry.source, p.entry.start, p.entry.end) for p in lay.placements],
+            content=content_checks(lay, s.fade),
+            sizes={src: (i.width, i.height) for src, i in infos.items()},
         )
     rep.path = str(target)
     report(progress, total_ms, total_ms, "render: done")
