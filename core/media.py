@@ -34,6 +34,8 @@ TAIL_FRACTION = 0.5
 MIN_VIDEO_SECONDS = 0.5
 #: Share of video packets that may fail to decode before the file counts as broken.
 MAX_BAD_PACKET_SHARE = 0.5
+#: Frame rates outside this range (frames per second) are not believed.
+FPS_RANGE = (1.0, 1000.0)
 
 
 @dataclass
@@ -129,6 +131,30 @@ def _stream_start(stream) -> float:
     return float(stream.start_time * stream.time_base)
 
 
+def _plausible(rate) -> float:
+    """``rate`` as a float when it is a believable frame rate, else 0."""
+    try:
+        f = float(rate) if rate else 0.0
+    except (TypeError, ZeroDivisionError, ValueError):
+        return 0.0
+    return f if FPS_RANGE[0] <= f <= FPS_RANGE[1] else 0.0
+
+
+def stream_rate(stream, frames: int = 0, duration: float = 0.0) -> float:
+    """The frame rate of a video stream, never an absurd one.
+
+    The average rate (frames over the stream's duration) is used when believable; a file
+    with one huge timestamp gap, or broken duration metadata, can give 0.002 fps, and then
+    the stream's real rate (``r_frame_rate``: the usual frame interval), the codec's base
+    rate, or the count of frames over the duration is used instead. 0 when none is.
+    """
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        f = _plausible(rate)
+        if f:
+            return f
+    return _plausible(frames / duration) if frames and duration > 0 else 0.0
+
+
 def _rotation(frame) -> int:
     rot = int(round(getattr(frame, "rotation", 0) or 0))
     return (round(rot / 90) * 90) % 360
@@ -148,8 +174,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     try:
         vs = _video_stream(container, p.name)
         cc = vs.codec_context
-        rate = vs.average_rate or vs.guessed_rate or vs.base_rate
-        fps = float(rate) if rate else 0.0
+        fps = stream_rate(vs)
         start = _stream_start(vs)
         if vs.duration:
             duration = float(vs.duration * vs.time_base)
@@ -170,7 +195,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         if duration <= 0:
             duration = _scan_duration(p, start)
         if fps <= 0:
-            fps = (vs.frames / duration) if vs.frames and duration > 0 else 25.0
+            fps = stream_rate(vs, int(vs.frames or 0), duration) or 25.0
         frame_count = int(vs.frames) if vs.frames else max(1, int(round(duration * fps)))
         audio = container.streams.audio[0] if container.streams.audio else None
         return MediaInfo(
@@ -300,8 +325,8 @@ def iter_clip_frames(
         cc = vs.codec_context
         tb = vs.time_base
         origin = _stream_start(vs)
-        rate = vs.average_rate or vs.guessed_rate
-        dt = 1.0 / float(rate) if rate else 0.04
+        rate = stream_rate(vs)
+        dt = 1.0 / rate if rate else 0.04
         margin = max(3.0 * dt, 0.15)  # decode every frame this close to a wanted time
         lookahead = max(12.0 * dt, 0.5)  # send held packets this long before a wanted time
         interp = av.video.reformatter.Interpolation.AREA

@@ -99,9 +99,10 @@ _TS_DISCONT = 0x0200  # AVFMT_TS_DISCONT: the format allows timestamp jumps (MPE
 
 def _has_jumps(container, stream) -> bool:
     """True when the video timestamps go backwards or leap forward (files joined end to end)."""
+    from core.media import stream_rate
+
     prev = None
-    rate = stream.average_rate or stream.guessed_rate or 25
-    leap = 1.0 + 4.0 / float(rate)
+    leap = 1.0 + 4.0 / (stream_rate(stream) or 25.0)
     for pkt in container.demux(stream):
         if pkt.dts is None:
             continue

@@ -49,17 +49,18 @@ def _box(src_w: int, src_h: int, out_w: int, out_h: int) -> tuple[int, int, int,
     return (out_w - w) // 2, (out_h - h) // 2, w, h
 
 
-def _source_thumbs(path: str, t: float, size: tuple[int, int]) -> list[np.ndarray]:
-    """Thumbnails of the source frames nearest ``t`` and one frame either side."""
+def _source_thumbs(path: str, t: float, size: tuple[int, int], inset: int) -> list[np.ndarray]:
+    """Thumbnails of the source frames nearest ``t`` and one frame either side, scaled to
+    ``size`` (the picture area in the reel) and cut by ``inset`` pixels like the reel's."""
     import av
 
-    from core.media import _find_video_stream, _stream_start, _to_rgb
+    from core.media import _find_video_stream, _stream_start, _to_rgb, stream_rate
 
     interp = av.video.reformatter.Interpolation.AREA
     with av.open(path, metadata_errors="ignore") as c:
         vs = _find_video_stream(c)
         origin = _stream_start(vs)
-        rate = float(vs.average_rate or vs.guessed_rate or 25)
+        rate = stream_rate(vs) or 25.0
         want = origin + t
         c.seek(max(0, int((want - 1.0) / vs.time_base)), stream=vs, backward=True)
         frames = []
@@ -72,19 +73,23 @@ def _source_thumbs(path: str, t: float, size: tuple[int, int]) -> list[np.ndarra
             if ft > want + 1.5 / rate:
                 break
         near = sorted(frames, key=lambda p: abs(p[0] - want))[:3]
-        return [_thumb(_to_rgb(f, size, interp)) for _, f in near]
+        h, w = size
+        crops = [_to_rgb(f, size, interp)[inset : h - inset, inset : w - inset] for _, f in near]
+        return [_thumb(c) for c in crops]
 
 
 def _reel_frames(path: str, times: list[float]) -> list[np.ndarray | None]:
     """RGB pictures of the reel frames at ``times`` (nearest frame each)."""
     import av
 
+    from core.media import stream_rate
+
     out: list[np.ndarray | None] = [None] * len(times)
     order = sorted(range(len(times)), key=lambda i: times[i])
     k = 0
     with av.open(path) as c:
         v = c.streams.video[0]
-        half = 0.5 / float(v.average_rate or 25)
+        half = 0.5 / (stream_rate(v) or 25.0)
         for frame in c.decode(v):
             if k >= len(order):
                 break
@@ -114,7 +119,7 @@ def check_content(path: str, checks: list[ContentCheck], sizes: dict[str, tuple[
         inset = 2 if w > 8 and h > 8 else 0
         crop = img[y + inset : y + h - inset, x + inset : x + w - inset]
         got = _thumb(crop)
-        thumbs = _source_thumbs(chk.source, chk.source_time, (h - 2 * inset, w - 2 * inset))
+        thumbs = _source_thumbs(chk.source, chk.source_time, (h, w), inset)
         best = min((float(np.abs(got - t).mean()) for t in thumbs), default=np.inf)
         if best > MISMATCH:
             errors.append(

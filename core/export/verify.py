@@ -7,6 +7,7 @@ from pathlib import Path
 from core.errors import ExportError
 from core.export.content import MAX_CHECKS, ContentCheck, check_content
 from core.export.result import RenderReport
+from core.media import stream_rate
 
 
 def _span(packets: list[tuple[int, int]], time_base) -> float:
@@ -44,7 +45,7 @@ def verify_output(
                 raise ExportError(f"rendered file {path} has no video stream")
             v = c.streams.video[0]
             a = c.streams.audio[0] if c.streams.audio else None
-            fps = float(v.average_rate or v.guessed_rate or 0)
+            fps = stream_rate(v)
             width, height = v.codec_context.width, v.codec_context.height
             vpk: list[tuple[int, int]] = []
             apk: list[tuple[int, int]] = []

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_export_synth import decode_codes, make_coded_video
 
-from core.export import ReelEntry, ReelPlan, ReelSettings, layout
+from core.export import ReelEntry, ReelPlan, ReelSettings, layout, write
 from core.export.content import ContentCheck
 from core.export.render import content_checks, render_reel
 from core.export.verify import verify_output
@@ -112,3 +112,17 @@ def test_analysis_grid_and_reel_agree_on_delayed_files(tmp_path):
     info = probe(src)
     assert info.duration == pytest.approx(3.0, abs=0.05)
     assert len(clip_bounds(info.duration, 1.0)) == 3
+
+
+def test_absurd_average_frame_rate_is_not_trusted(tmp_path):
+    # one frame far away makes the average rate 50 frames / 20000 s = 0.0025 fps
+    src = tmp_path / "gap.mp4"
+    graph = "testsrc=size=64x36:rate=25:duration=2,setpts='if(eq(N,49),20000/TB,PTS)'"
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", graph, "-fps_mode", "passthrough", "-c:v", "libx264",
+                "-preset", "ultrafast", src])  # fmt: skip
+    assert probe(src).fps == pytest.approx(25)
+    result = render_reel(ReelPlan([ReelEntry(str(src), 0.0, 1.0)]), tmp_path / "reel.mp4")
+    assert result.duration == pytest.approx(1.0)
+    assert result.report.frames == 25 and result.report.ok, result.report.summary()
+    edl = write(ReelPlan([ReelEntry(str(src), 0.0, 1.0)]), "edl", tmp_path / "reel.edl")
+    assert "00:00:00:00 00:00:01:00" in edl.path.read_text()
