@@ -27,7 +27,7 @@ class SourceInfo:
     channels: int = 0
     video_start: float = 0.0  # seconds: start time of the video stream (analysis time 0)
     container_start: float = 0.0  # seconds: the file's start time (ffmpeg's -ss origin)
-    discontinuous: bool = False  # timestamps jump (joined MPEG-TS): never seek into it
+    discontinuous: bool = False  # timestamps jump or are missing: never seek into it
 
     @property
     def seek_origin(self) -> float:
@@ -54,9 +54,10 @@ def _probe_cached(key: tuple[str, int, int]) -> SourceInfo:
     format and audio codec that fast mode compares."""
     import av
 
+    from core.clock import may_jump
     from core.errors import MediaError
     from core.export.plan import as_rate
-    from core.media import probe
+    from core.media import probe, video_origin
 
     path = key[0]
     try:
@@ -68,9 +69,13 @@ def _probe_cached(key: tuple[str, int, int]) -> SourceInfo:
             v = c.streams.video[0]
             pix_fmt = str(v.codec_context.pix_fmt or "")
             audio_codec = c.streams.audio[0].codec_context.name if c.streams.audio else ""
-            v_start = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
             c_start = (c.start_time or 0) / av.time_base if c.start_time is not None else 0.0
-            jumps = bool(c.format.flags & _TS_DISCONT) and _has_jumps(c, v)
+            stated = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
+            jumps = may_jump(c) and _has_jumps(c, v)
+        v_start = video_origin(path, info.fps)
+        # first frames without timestamps (negative Matroska times): ffmpeg's clock for
+        # them is a guess, so such a file is never seeked into either
+        jumps = jumps or v_start < stated - 1e-6
     except (OSError, av.FFmpegError, IndexError) as exc:
         raise ExportError(f"cannot read {path} as video: {exc}") from exc
     width, height = info.width, info.height
@@ -92,9 +97,6 @@ def _probe_cached(key: tuple[str, int, int]) -> SourceInfo:
         container_start=min(c_start, v_start),
         discontinuous=jumps,
     )
-
-
-_TS_DISCONT = 0x0200  # AVFMT_TS_DISCONT: the format allows timestamp jumps (MPEG-TS/PS)
 
 
 def _has_jumps(container, stream) -> bool:

@@ -54,25 +54,28 @@ def _source_thumbs(path: str, t: float, size: tuple[int, int], inset: int) -> li
     ``size`` (the picture area in the reel) and cut by ``inset`` pixels like the reel's."""
     import av
 
-    from core.media import _find_video_stream, _stream_start, _to_rgb, stream_rate
+    from core import clock
+    from core.media import _find_video_stream, _to_rgb, stream_rate, video_origin
 
     interp = av.video.reformatter.Interpolation.AREA
+    rate = 25.0
     with av.open(path, metadata_errors="ignore") as c:
         vs = _find_video_stream(c)
-        origin = _stream_start(vs)
         rate = stream_rate(vs) or 25.0
-        want = origin + t
-        c.seek(max(0, int((want - 1.0) / vs.time_base)), stream=vs, backward=True)
+        jumps = clock.may_jump(c)
+        origin = video_origin(path, rate)
+        timeline = clock.FrameClock(origin, rate, jumps=jumps)
+        stated = None if vs.start_time is None else float(vs.start_time * vs.time_base)
+        if not jumps and stated is not None and abs(stated - origin) < 1e-6:  # seek near t
+            c.seek(max(0, int((origin + t - 1.0) / vs.time_base)), stream=vs)
         frames = []
         for frame in c.decode(vs):
-            if frame.pts is None:
-                continue
-            ft = float(frame.pts * vs.time_base)
+            ft = timeline.time(None if frame.pts is None else float(frame.pts * vs.time_base))
             frames.append((ft, frame))
             frames = frames[-3:]
-            if ft > want + 1.5 / rate:
+            if ft > t + 1.5 / rate:
                 break
-        near = sorted(frames, key=lambda p: abs(p[0] - want))[:3]
+        near = sorted(frames, key=lambda p: abs(p[0] - t))[:3]
         h, w = size
         crops = [_to_rgb(f, size, interp)[inset : h - inset, inset : w - inset] for _, f in near]
         return [_thumb(c) for c in crops]
