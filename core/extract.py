@@ -38,6 +38,7 @@ from core.media import (
     decode_audio,
     iter_clip_frames,
     probe,
+    truncation_note,
 )
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -481,6 +482,7 @@ def extract_library(
             continue
         rep.features.append(feats)
         note = f"visual only: {feats.audio_missing}" if feats.audio is None else ""
+        note = "; ".join(n for n in (truncation_note(path, feats.bounds, clip_seconds), note) if n)
         rep.results.append(
             FileResult(
                 str(path),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core import clock
 from core.errors import MediaError
 from core.progress import CancelToken, check_cancel
 
@@ -34,6 +35,8 @@ TAIL_FRACTION = 0.5
 MIN_VIDEO_SECONDS = 0.5
 #: Share of video packets that may fail to decode before the file counts as broken.
 MAX_BAD_PACKET_SHARE = 0.5
+#: Frame rates outside this range (frames per second) are not believed.
+FPS_RANGE = (1.0, 1000.0)
 
 
 @dataclass
@@ -129,6 +132,48 @@ def _stream_start(stream) -> float:
     return float(stream.start_time * stream.time_base)
 
 
+def _plausible(rate) -> float:
+    """``rate`` as a float when it is a believable frame rate, else 0."""
+    try:
+        f = float(rate) if rate else 0.0
+    except (TypeError, ZeroDivisionError, ValueError):
+        return 0.0
+    return f if FPS_RANGE[0] <= f <= FPS_RANGE[1] else 0.0
+
+
+def stream_rate(stream, frames: int = 0, duration: float = 0.0) -> float:
+    """The frame rate of a video stream, never an absurd one.
+
+    The average rate (frames over the stream's duration) is used when believable; a file
+    with one huge timestamp gap, or broken duration metadata, can give 0.002 fps, and then
+    the stream's real rate (``r_frame_rate``: the usual frame interval), the codec's base
+    rate, or the count of frames over the duration is used instead. 0 when none is.
+    """
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        f = _plausible(rate)
+        if f:
+            return f
+    return _plausible(frames / duration) if frames and duration > 0 else 0.0
+
+
+def video_origin(path: str | os.PathLike, rate: float = 0.0) -> float:
+    """Time (seconds, on the file's clock) of the first video frame: analysis time 0.
+
+    See :mod:`core.clock` (files whose first frames carry no timestamp).
+    """
+    container = _open(path)
+    try:
+        vs = _video_stream(container, Path(path).name)
+        return video_origin_of(container, vs, rate)
+    finally:
+        container.close()
+
+
+def video_origin_of(container, vs, rate: float = 0.0) -> float:
+    """:func:`video_origin` on an open container (its demuxer position moves)."""
+    return clock.video_origin(container, vs, rate or stream_rate(vs) or 25.0)
+
+
 def _rotation(frame) -> int:
     rot = int(round(getattr(frame, "rotation", 0) or 0))
     return (round(rot / 90) * 90) % 360
@@ -148,10 +193,12 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     try:
         vs = _video_stream(container, p.name)
         cc = vs.codec_context
-        rate = vs.average_rate or vs.guessed_rate or vs.base_rate
-        fps = float(rate) if rate else 0.0
-        start = _stream_start(vs)
-        if vs.duration:
+        fps = stream_rate(vs)
+        start = video_origin(p, fps)
+        jumps = clock.may_jump(container)
+        if jumps:
+            duration = 0.0  # the stated durations ignore restarts: scanned below
+        elif vs.duration:
             duration = float(vs.duration * vs.time_base)
         elif container.duration:
             c_start = (container.start_time or 0) / av.time_base
@@ -167,10 +214,10 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             raise MediaError(f"{p.name}: cannot decode video ({_reason(exc)})") from exc
         if first is None:
             raise MediaError(f"{p.name}: no decodable video frame")
-        if duration <= 0:
-            duration = _scan_duration(p, start)
+        if duration <= 0 or first.pts is None:  # no timestamps at the start: count frames
+            duration = _scan_duration(p, start, fps or 25.0, jumps)
         if fps <= 0:
-            fps = (vs.frames / duration) if vs.frames and duration > 0 else 25.0
+            fps = stream_rate(vs, int(vs.frames or 0), duration) or 25.0
         frame_count = int(vs.frames) if vs.frames else max(1, int(round(duration * fps)))
         audio = container.streams.audio[0] if container.streams.audio else None
         return MediaInfo(
@@ -191,17 +238,13 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         container.close()
 
 
-def _scan_duration(path: Path, start: float) -> float:
-    """Duration from packet timestamps, for files whose headers do not state it."""
+def _scan_duration(path: Path, start: float, rate: float, jumps: bool) -> float:
+    """Duration from packet timestamps, for files whose headers do not state it (or state
+    it wrongly: restarted timestamps, frames without timestamps)."""
     container = _open(path)
     try:
         vs = _find_video_stream(container)
-        end = start
-        for pkt in container.demux(vs):
-            if pkt.pts is not None:
-                dur = pkt.duration or 0
-                end = max(end, float((pkt.pts + dur) * vs.time_base))
-        return max(0.0, end - start)
+        return clock.scan_duration(container, vs, start, rate, jumps)
     finally:
         container.close()
 
@@ -235,6 +278,27 @@ def clip_bounds(duration: float, clip_seconds: float = 2.0) -> np.ndarray:
             starts.append(n_full * clip_seconds)
             ends.append(duration)
     return np.column_stack([starts, ends]).astype(np.float64)
+
+
+#: First word of the note for a file whose video ends before its stated duration.
+TRUNCATED = "truncated"
+
+
+def truncation_note(path: str | os.PathLike, bounds: np.ndarray, clip_seconds: float) -> str:
+    """A note when the clips decoded from ``path`` (``bounds``) end before its stated
+    duration asks for (a truncated file keeps the clips it has); "" otherwise."""
+    b = np.asarray(bounds, np.float64).reshape(-1, 2)
+    try:
+        stated = probe(path).duration
+        want = clip_bounds(stated, clip_seconds)
+    except MediaError:
+        return ""
+    if len(b) >= len(want):
+        return ""
+    return (
+        f"{TRUNCATED}: the video data ends at {b[-1, 1]:.1f} s of the {stated:.1f} s the file "
+        f"states; used 0-{b[-1, 1]:.1f} s ({len(b)} of {len(want)} clips)"
+    )
 
 
 def clip_sample_times(bounds: np.ndarray, frames_per_clip: int = 1) -> np.ndarray:
@@ -299,15 +363,18 @@ def iter_clip_frames(
         vs.thread_type = "AUTO"
         cc = vs.codec_context
         tb = vs.time_base
-        origin = _stream_start(vs)
-        rate = vs.average_rate or vs.guessed_rate
-        dt = 1.0 / float(rate) if rate else 0.04
+        rate = stream_rate(vs)
+        dt = 1.0 / rate if rate else 0.04
+        origin = video_origin(p, rate)
+        jumps = clock.may_jump(container)
+        fast = fast and not jumps  # skipping by packet time needs times that only increase
+        frame_clock = clock.FrameClock(origin, 1.0 / dt, jumps=jumps)
         margin = max(3.0 * dt, 0.15)  # decode every frame this close to a wanted time
         lookahead = max(12.0 * dt, 0.5)  # send held packets this long before a wanted time
         interp = av.video.reformatter.Interpolation.AREA
 
         slots: list[np.ndarray | None] = [None] * n_targets
-        state = {"ti": 0, "prev": None, "prev_img": None, "frames": 0, "last_time": None}
+        state = {"ti": 0, "prev": None, "prev_img": None, "frames": 0}
         next_clip = 0
 
         def take(frame) -> np.ndarray:
@@ -318,10 +385,7 @@ def iter_clip_frames(
             return img
 
         def frame_time(frame) -> float:
-            if frame.pts is None:
-                last = state["last_time"]
-                return 0.0 if last is None else last + dt
-            return float(frame.pts * tb) - origin
+            return frame_clock.time(None if frame.pts is None else float(frame.pts * tb))
 
         def handle(frame) -> None:
             ft = frame_time(frame)
@@ -335,7 +399,6 @@ def iter_clip_frames(
                 ti += 1
             state["ti"] = ti
             state["prev"] = (frame, ft)
-            state["last_time"] = ft
 
         def ready_clips() -> Iterator[tuple[int, np.ndarray]]:
             nonlocal next_clip
@@ -482,7 +545,7 @@ def decode_audio(
             raise MediaError(f"{p.name}: no audio stream")
         stream = container.streams.audio[0]
         vs = _find_video_stream(container)
-        origin = _stream_start(vs) if vs is not None else 0.0
+        origin = video_origin(p) if vs is not None else 0.0
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
         chunks: list[np.ndarray] = []
         lead = 0  # origin-relative index of the first sample in ``chunks`` (< 0: cut later)

@@ -20,6 +20,7 @@ from core.artifacts import ClipFeatures, VideoHighlights
 from core.clustering import Categories, fit_categories, library_descriptors
 from core.errors import AvhdError, ModelError
 from core.fsnames import printable
+from core.media import TRUNCATED
 from core.model import ModelConfig
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 from core.pseudo import (
@@ -433,12 +434,15 @@ def find_highlights(
                 on_error(r.path, r.reason)
         elif r.status == "skipped":
             result.skipped[r.path] = r.reason
+        elif r.reason.startswith(TRUNCATED):
+            result.notes.append(f"{Path(r.path).name}: {r.reason}")
     feats = [f for f in rep.features if f.n_clips > 0]
     hls, ckpt, cats, notes = analyse(
         feats, cfg, progress=progress, cancel=cancel, on_video=on_video
     )
     result.highlights = {h.path: h for h in hls}
-    result.checkpoint, result.categories, result.notes = ckpt, cats, notes
+    result.checkpoint, result.categories = ckpt, cats
+    result.notes += notes
     result.model_path = cfg.model_path
     if write:
         write_results(result, out, root, inputs)

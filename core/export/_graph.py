@@ -1,7 +1,13 @@
 """ffmpeg arguments for rendering reel pieces: per-input seeking + one filter_complex.
 
-Every piece is its own input (``-ss START -t LEN -i SOURCE``: fast input seeking, exact
-because ffmpeg decodes from the previous keyframe and drops frames before START). Its
+Piece times are analysis times: seconds from the source's first video frame
+(:mod:`core.media`). Every piece is its own input, seeked a little before its start
+(``-ss SEEK -t LEN -i SOURCE``; ``SEEK`` is on ffmpeg's clock, which starts at the file's
+start time, so the video stream's own start is added). The filters then cut exactly at the
+start's time on that clock: video from the frame nearest to it (``trim``), sound at the
+exact sample (``atrim``; sound that starts later is preceded by silence). A source whose
+timestamps jump (joined MPEG-TS files) is never seeked into: it is decoded from its start
+and cut by the filters, since a seek there can land in the wrong part of the file. Its
 picture is brought to the common frame rate and size (scale + pad = letterbox), padded
 and trimmed to exactly the frame count the layout gave it; its sound is resampled to the
 common rate/layout, padded with silence and trimmed to exactly its sample count (a source
@@ -11,6 +17,7 @@ without audio contributes ``anullsrc`` silence). Pieces are joined with ``concat
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -47,6 +54,30 @@ class Piece:
     has_audio: bool
     fade_in: float = 0.0
     fade_out: float = 0.0
+    seek: float = 0.0  # ``-ss`` of the input (ffmpeg clock)
+    lead: float = 0.0  # where ``start`` lies after that seek (seconds into the input)
+    src_fps: float = 25.0  # source frame rate (the video cut picks the nearest frame)
+
+
+#: Seconds decoded before each cut, so the cut itself is made by the filters.
+PREROLL = 0.5
+
+
+def seek_point(info: SourceInfo, start: float) -> tuple[float, float]:
+    """``(seek, lead)`` for a piece starting at analysis time ``start`` of ``info``."""
+    at = info.seek_origin + max(0.0, float(start))
+    if info.discontinuous:
+        return 0.0, at
+    seek = max(0.0, at - PREROLL)
+    return seek, at - seek
+
+
+def make_piece(info: SourceInfo, start: float, frames: int, samples: int, fi=0.0, fo=0.0):
+    """A :class:`Piece` of ``info`` from analysis time ``start``."""
+    seek, lead = seek_point(info, start)
+    return Piece(
+        info.path, start, frames, samples, info.has_audio, fi, fo, seek, lead, float(info.fps)
+    )
 
 
 def split_batches(
@@ -72,9 +103,7 @@ def split_batches(
             fi = fo = fade
         fi, fo = min(fi, float(length) / 2), min(fo, float(length) / 2)
         info = infos[p.entry.source]
-        pieces.append(
-            Piece(p.entry.source, p.entry.start, p.frames, p.samples, info.has_audio, fi, fo)
-        )
+        pieces.append(make_piece(info, p.entry.start, p.frames, p.samples, fi, fo))
     size = max(2, int(batch_size))
     batches = [pieces[i : i + size] for i in range(0, n, size)]
     if not cf or len(batches) == 1:
@@ -82,21 +111,10 @@ def split_batches(
     for b in range(1, len(batches)):
         last = batches[b - 1][-1]
         head_frames = last.frames - cf
-        tail = Piece(
-            last.source,
-            last.start + float(Fraction(head_frames) / rate),
-            cf,
-            cfs,
-            last.has_audio,
-        )
-        batches[b - 1][-1] = Piece(
-            last.source,
-            last.start,
-            head_frames,
-            last.samples - cfs,
-            last.has_audio,
-            last.fade_in,
-            0.0,
+        info = infos[last.source]
+        tail = make_piece(info, last.start + float(Fraction(head_frames) / rate), cf, cfs)
+        batches[b - 1][-1] = make_piece(
+            info, last.start, head_frames, last.samples - cfs, last.fade_in, 0.0
         )
         batches[b].insert(0, tail)
     return batches
@@ -110,9 +128,23 @@ def input_args(pieces: list[Piece], fps: Fraction) -> list[str]:
     """``-ss/-t/-i`` for every piece (a little extra length; the filters trim exactly)."""
     args: list[str] = []
     for p in pieces:
-        length = float(Fraction(p.frames) / fps) + 2 / float(fps) + 0.1
-        args += ["-ss", _num(max(0.0, p.start)), "-t", _num(length), "-i", p.source]
+        length = p.lead + float(Fraction(p.frames) / fps) + 2 / float(fps) + 0.1
+        seek = ["-ss", _num(p.seek)] if p.seek > 0 else []
+        args += [*seek, "-t", _num(length), "-i", p.source]
     return args
+
+
+def _video_cut(p: Piece) -> str:
+    """Keep frames from the one nearest to ``lead`` on; it becomes time 0."""
+    first = p.lead - 0.5 / p.src_fps
+    cut = f"trim=start={_num(first)}," if first > 0 else ""
+    return cut + "setpts=PTS-STARTPTS"
+
+
+def _audio_cut(p: Piece) -> str:
+    """Sound from exactly ``lead`` on, at time 0 (silence first if it starts later)."""
+    cut = f"atrim=start={_num(p.lead)}," if p.lead > 0 else ""
+    return cut + f"asetpts=PTS-{_num(p.lead)}/TB"
 
 
 def filter_graph(pieces: list[Piece], out: OutputSpec, cf_frames: int, cf_samples: int) -> str:
@@ -122,7 +154,7 @@ def filter_graph(pieces: list[Piece], out: OutputSpec, cf_frames: int, cf_sample
     chains = []
     for i, p in enumerate(pieces):
         v = (
-            f"[{i}:v:0]setpts=PTS-STARTPTS,fps={fps.numerator}/{fps.denominator},"
+            f"[{i}:v:0]{_video_cut(p)},fps={fps.numerator}/{fps.denominator},"
             f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
             f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,"
             f"tpad=stop=-1:stop_mode=clone,trim=end_frame={p.frames},setpts=PTS-STARTPTS"
@@ -135,8 +167,8 @@ def filter_graph(pieces: list[Piece], out: OutputSpec, cf_frames: int, cf_sample
         chains.append(v + f"[v{i}]")
         if p.has_audio:
             a = (
-                f"[{i}:a:0]aresample={sr},aformat=sample_fmts=fltp:sample_rates={sr}"
-                f":channel_layouts={lay},asetpts=PTS-STARTPTS,apad,"
+                f"[{i}:a:0]{_audio_cut(p)},aresample={sr}:first_pts=0,"
+                f"aformat=sample_fmts=fltp:sample_rates={sr}:channel_layouts={lay},apad,"
                 f"atrim=end_sample={p.samples},asetpts=N/SR/TB"
             )
             alen = p.samples / sr
@@ -221,7 +253,9 @@ def concat_list(items: list[tuple[str, float | None, float | None]]) -> str:
     """An ffconcat script: ``(path, inpoint or None, outpoint or None)`` per file."""
     lines = ["ffconcat version 1.0"]
     for path, inpoint, outpoint in items:
-        lines.append("file '" + str(path).replace("'", "'\\''") + "'")
+        # ffmpeg resolves relative names against the list's folder: always give absolute ones
+        full = os.path.abspath(os.fspath(path))
+        lines.append("file '" + full.replace("'", "'\\''") + "'")
         if inpoint is not None and inpoint > 0:
             lines.append(f"inpoint {_num(inpoint)}")
         if outpoint is not None:

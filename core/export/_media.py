@@ -25,6 +25,14 @@ class SourceInfo:
     audio_codec: str = ""
     sample_rate: int = 0
     channels: int = 0
+    video_start: float = 0.0  # seconds: start time of the video stream (analysis time 0)
+    container_start: float = 0.0  # seconds: the file's start time (ffmpeg's -ss origin)
+    discontinuous: bool = False  # timestamps jump or are missing: never seek into it
+
+    @property
+    def seek_origin(self) -> float:
+        """Where analysis time 0 (the first video frame) lies on ffmpeg's ``-ss`` clock."""
+        return self.video_start - self.container_start
 
 
 def _stat_key(path: str) -> tuple[str, int, int]:
@@ -46,21 +54,28 @@ def _probe_cached(key: tuple[str, int, int]) -> SourceInfo:
     format and audio codec that fast mode compares."""
     import av
 
+    from core.clock import may_jump
     from core.errors import MediaError
     from core.export.plan import as_rate
-    from core.media import probe
+    from core.media import probe, video_origin
 
     path = key[0]
     try:
         info = probe(path)
     except MediaError as exc:
         raise ExportError(f"cannot use {path} as a source: {exc}") from exc
-    pix_fmt, audio_codec = "", ""
     try:
         with av.open(path) as c:
-            pix_fmt = str(c.streams.video[0].codec_context.pix_fmt or "")
-            if c.streams.audio:
-                audio_codec = c.streams.audio[0].codec_context.name
+            v = c.streams.video[0]
+            pix_fmt = str(v.codec_context.pix_fmt or "")
+            audio_codec = c.streams.audio[0].codec_context.name if c.streams.audio else ""
+            c_start = (c.start_time or 0) / av.time_base if c.start_time is not None else 0.0
+            stated = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
+            jumps = may_jump(c) and _has_jumps(c, v)
+        v_start = video_origin(path, info.fps)
+        # first frames without timestamps (negative Matroska times): ffmpeg's clock for
+        # them is a guess, so such a file is never seeked into either
+        jumps = jumps or v_start < stated - 1e-6
     except (OSError, av.FFmpegError, IndexError) as exc:
         raise ExportError(f"cannot read {path} as video: {exc}") from exc
     width, height = info.width, info.height
@@ -78,11 +93,30 @@ def _probe_cached(key: tuple[str, int, int]) -> SourceInfo:
         audio_codec=audio_codec,
         sample_rate=int(info.audio_sample_rate),
         channels=int(info.audio_channels),
+        video_start=v_start,
+        container_start=min(c_start, v_start),
+        discontinuous=jumps,
     )
 
 
+def _has_jumps(container, stream) -> bool:
+    """True when the video timestamps go backwards or leap forward (files joined end to end)."""
+    from core.media import stream_rate
+
+    prev = None
+    leap = 1.0 + 4.0 / (stream_rate(stream) or 25.0)
+    for pkt in container.demux(stream):
+        if pkt.dts is None:
+            continue
+        t = float(pkt.dts * stream.time_base)
+        if prev is not None and (t < prev - 1e-3 or t > prev + leap):
+            return True
+        prev = t
+    return False
+
+
 def keyframes(path: str) -> list[float]:
-    """Presentation times (seconds, sorted) of the video keyframes of ``path``."""
+    """Presentation times (seconds on the file's own clock, sorted) of its video keyframes."""
     return list(_keyframes_cached(_stat_key(str(path))))
 
 

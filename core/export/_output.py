@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import ExportError
+from core.ffmpeg import FFmpegError
 from core.fileio import atomic_path
 
 _FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)
@@ -57,14 +59,71 @@ def error_from_oserror(exc: OSError, out: Path) -> ExportError:
     return ExportError(f"cannot write {out}: {exc.strerror or exc}")
 
 
-def error_from_ffmpeg(message: str, out: Path) -> ExportError:
-    """Classify an ffmpeg failure message while writing ``out``."""
-    low = message.lower()
-    if "no space left" in low or "disk quota" in low or "file too large" in low:
+_FULL_WORDS = ("no space left", "disk quota", "file too large")
+
+
+def error_from_ffmpeg(error: FFmpegError | str, out: Path) -> ExportError:
+    """Classify an ffmpeg failure while writing ``out`` (all of its stderr is searched:
+    "No space left on device" is often not among the last lines)."""
+    message = str(error)
+    low = (message + "\n" + getattr(error, "stderr", "")).lower()
+    if any(word in low for word in _FULL_WORDS):
         return ExportError(f"disk full while writing {out}{free_space_note(out.parent)}")
     if "permission denied" in low or "read-only file system" in low:
         return ExportError(f"cannot write to folder {out.parent}: permission denied")
     return ExportError(f"rendering {out.name} failed: {message}")
+
+
+# Temporary outputs carry the writer's process id, so a later run can tell the leftovers
+# of a killed run (its process is gone) from the files of a run still going.
+_TAG = re.compile(r"\.avhd(\d+)\.")
+_BATCH_FILES = re.compile(r"part\d{4}\.mov|(parts|pieces)\.ffconcat")
+
+
+def part_suffix(container: str) -> str:
+    """Suffix of a reel's temporary file: ``.avhdPID.part.mp4``."""
+    return f".avhd{os.getpid()}.part.{container}"
+
+
+def temp_prefix(target: Path) -> str:
+    """Prefix of a reel's temporary batch folder."""
+    return f".{target.name}.avhd{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove hidden temporary reels and batch folders left by runs that were killed."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TAG.search(entry.name)
+        if not entry.name.startswith(".") or m is None or _alive(int(m.group(1))):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                if not all(_BATCH_FILES.fullmatch(f.name) for f in entry.iterdir()):
+                    continue  # not one of ours
+                shutil.rmtree(entry)
+            elif ".part." in entry.name and entry.is_file():
+                entry.unlink()
+            else:
+                continue
+            removed.append(entry)
+        except OSError:
+            continue
+    return removed
 
 
 @contextmanager

@@ -29,7 +29,7 @@ def write_edl(
 
     target = check_target(out, plan.sources)
     check_cancel(cancel)
-    timeline = build_otio(plan)
+    timeline = build_otio(plan, "sequence")
     video = timeline.video_tracks()[0]
     for track in list(timeline.tracks):
         if track is not video:
@@ -37,7 +37,7 @@ def write_edl(
     rate = timeline.global_start_time.rate
     try:
         text = otio.adapters.write_to_string(timeline, "cmx_3600", rate=rate, style="avid")
-    except otio.exceptions.OTIOError as exc:
+    except (otio.exceptions.OTIOError, ValueError) as exc:
         raise ExportError(f"cannot write the EDL: {exc}") from exc
     write_text(target, text)
     report(progress, 1, 1, "edl: written")
@@ -46,5 +46,5 @@ def write_edl(
         "edl",
         timeline.duration().to_seconds(),
         len(plan.entries),
-        warnings=hard_cut_warnings(plan),
+        warnings=hard_cut_warnings(plan, timeline),
     )

@@ -18,11 +18,17 @@ from pathlib import Path
 from core.errors import ExportError
 from core.export._graph import concat_list, muxer_args
 from core.export._media import SourceInfo, keyframes, probe_source
-from core.export._output import error_from_ffmpeg, output_file
+from core.export._output import (
+    error_from_ffmpeg,
+    output_file,
+    part_suffix,
+    sweep_stale,
+    temp_prefix,
+)
 from core.export.plan import ReelPlan
 from core.export.result import ExportResult
 from core.export.verify import verify_output
-from core.ffmpeg import FFmpegError, run_ffmpeg_progress
+from core.ffmpeg import FFmpegError, run_ffmpeg_progress, work_timeout
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 
 log = logging.getLogger(__name__)
@@ -108,9 +114,12 @@ def render_fast(
         check_cancel(cancel)
         report(progress, 0, 1, f"render: finding keyframes ({i + 1}/{len(plan.entries)})")
         info = infos[e.source]
-        a, b = snap(e.start, e.end, keyframes(e.source), info.duration)
+        origin = info.video_start  # keyframes and in/out points are on the file's clock
+        keys = [k - origin for k in keyframes(e.source)]
+        a, b = snap(e.start, e.end, keys, info.duration)
         shift = max(shift, abs(a - e.start), abs(b - e.end))
-        items.append((os.path.abspath(e.source), a, None if b >= info.duration else b))
+        out = None if b >= info.duration else b + origin
+        items.append((os.path.abspath(e.source), a + origin, out))
         pieces.append((e.source, a, b))
     expected = sum(b - a for _, a, b in pieces)
     total_ms = max(1, int(expected * 1000))
@@ -122,8 +131,9 @@ def render_fast(
         report(progress, ms, total_ms, f"render (fast copy): {t:.1f} / {expected:.1f} s")
 
     has_audio = next(iter(infos.values())).has_audio
-    with output_file(target, suffix=f".part.{container}") as tmp:
-        with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as td:
+    sweep_stale(target.parent)
+    with output_file(target, suffix=part_suffix(container)) as tmp:
+        with tempfile.TemporaryDirectory(prefix=temp_prefix(target), dir=target.parent) as td:
             listing = Path(td) / "pieces.ffconcat"
             listing.write_text(concat_list(items), encoding="utf-8")
             args = ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v:0"]
@@ -138,9 +148,11 @@ def render_fast(
                 str(tmp),
             ]
             try:
-                run_ffmpeg_progress(args, on_time=tick, cancel=cancel)
+                run_ffmpeg_progress(
+                    args, on_time=tick, cancel=cancel, timeout=work_timeout(expected)
+                )
             except FFmpegError as exc:
-                raise error_from_ffmpeg(str(exc), target) from exc
+                raise error_from_ffmpeg(exc, target) from exc
         check_cancel(cancel)
         fps = float(next(iter(infos.values())).fps)
         rep = verify_output(

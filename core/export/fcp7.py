@@ -28,10 +28,10 @@ def write_fcp7(
 
     target = check_target(out, plan.sources)
     check_cancel(cancel)
-    timeline = build_otio(plan)
+    timeline = build_otio(plan, "timecode")
     try:
         text = otio.adapters.write_to_string(timeline, "fcp_xml")
-    except otio.exceptions.OTIOError as exc:
+    except (otio.exceptions.OTIOError, ValueError) as exc:
         raise ExportError(f"cannot write the FCP 7 XML: {exc}") from exc
     write_text(target, text)
     report(progress, 1, 1, "fcp7: written")
@@ -40,5 +40,5 @@ def write_fcp7(
         "fcp7",
         timeline.duration().to_seconds(),
         len(plan.entries),
-        warnings=hard_cut_warnings(plan),
+        warnings=hard_cut_warnings(plan, timeline),
     )

@@ -3,8 +3,10 @@
 Written directly (the OTIO ``fcpx_xml`` adapter only knows a fixed list of frame rates and
 shells out to ``ffprobe`` for frame sizes); it reads back with that adapter. One ``asset``
 per source (``src`` = absolute ``file://`` URL, its own ``format`` with the source frame
-rate and size), one ``asset-clip`` per piece in the project's spine: ``offset`` and
-``duration`` on the sequence's frame grid, ``start`` on the source's.
+rate and size), one ``asset-clip`` per piece in the project's spine: ``offset``, ``start``
+and ``duration`` on the sequence's frame grid. All formats use the sequence's (legal) rate:
+times are rational seconds, so in/out points stay exact to a frame, and readers that count
+every clip's frames at one rate (OTIO's ``fcpx_xml``) place the clips without gaps.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def write_fcpxml(
     """Write the reel as FCPXML for Final Cut Pro X / DaVinci Resolve."""
     target = check_target(out, plan.sources)
     check_cancel(cancel)
-    tl = reel_timeline(plan)
+    tl = reel_timeline(plan, "sequence")
     body = ET.tostring(fcpxml_tree(tl).getroot(), encoding="unicode")
     text = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n' + body + "\n"
     write_text(target, text)
@@ -137,5 +139,5 @@ def write_fcpxml(
         "fcpxml",
         float(Fraction(tl.frames) / tl.rate),
         len(tl.clips),
-        warnings=hard_cut_warnings(plan),
+        warnings=hard_cut_warnings(plan, tl),
     )

@@ -23,7 +23,7 @@ def write_otio(
 
     target = check_target(out, plan.sources)
     check_cancel(cancel)
-    timeline = build_otio(plan)
+    timeline = build_otio(plan, "exact")
     text = otio.adapters.write_to_string(timeline, "otio_json")
     write_text(target, text)
     report(progress, 1, 1, "otio: written")
@@ -32,5 +32,5 @@ def write_otio(
         "otio",
         timeline.duration().to_seconds(),
         len(plan.entries),
-        warnings=hard_cut_warnings(plan),
+        warnings=hard_cut_warnings(plan, timeline),
     )

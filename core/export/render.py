@@ -14,6 +14,7 @@ a cancel, an error or a full disk leaves nothing behind.
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 from collections.abc import Callable
 from fractions import Fraction
@@ -32,11 +33,19 @@ from core.export._graph import (
     split_batches,
 )
 from core.export._media import SourceInfo, probe_source
-from core.export._output import check_target, error_from_ffmpeg, output_file
-from core.export.plan import CONTAINERS, ReelPlan, as_rate, layout
+from core.export._output import (
+    check_target,
+    error_from_ffmpeg,
+    output_file,
+    part_suffix,
+    sweep_stale,
+    temp_prefix,
+)
+from core.export.content import ContentCheck
+from core.export.plan import CONTAINERS, ReelLayout, ReelPlan, as_rate, layout
 from core.export.result import ExportResult
 from core.export.verify import verify_output
-from core.ffmpeg import FFmpegError, run_ffmpeg_progress
+from core.ffmpeg import STALL_SECONDS, FFmpegError, run_ffmpeg_progress, work_timeout
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 
 log = logging.getLogger(__name__)
@@ -91,17 +100,47 @@ def resolve_output(plan: ReelPlan, infos: dict[str, SourceInfo]) -> OutputSpec:
     return OutputSpec(width, height, fps, int(s.sample_rate), int(s.channels))
 
 
-def _ffmpeg(args: list[str], out: Path, on_time: Callable[[float], None], cancel) -> None:
+def _ffmpeg(
+    args: list[str], out: Path, on_time: Callable[[float], None], cancel, pieces: list[Piece]
+) -> None:
+    """One watched ffmpeg run; the limits scale with the pieces' length and pre-roll."""
     log.debug("ffmpeg %s", " ".join(args))
+    preroll = max((p.lead for p in pieces), default=0.0)
+    seconds = sum(p.lead + p.frames / p.src_fps for p in pieces)
     try:
-        run_ffmpeg_progress(args, on_time=on_time, cancel=cancel)
+        run_ffmpeg_progress(
+            args,
+            on_time=on_time,
+            cancel=cancel,
+            timeout=work_timeout(seconds),
+            stall=STALL_SECONDS + preroll / 2,
+        )
     except FFmpegError as exc:
-        raise error_from_ffmpeg(str(exc), out) from exc
+        raise error_from_ffmpeg(exc, out) from exc
 
 
 def _batch_seconds(pieces: list[Piece], fps: Fraction, cf_frames: int) -> float:
     frames = sum(p.frames for p in pieces) - cf_frames * (len(pieces) - 1)
     return float(Fraction(frames) / fps)
+
+
+def content_checks(lay: ReelLayout, fade: float) -> list[ContentCheck]:
+    """Per piece, its first frame clear of fades and crossfades, in reel and source time.
+
+    A piece that is all transition (no clean frame) is not checked.
+    """
+    assert lay.fps is not None
+    cf, n = lay.crossfade_frames, len(lay.placements)
+    fade_frames = math.ceil(fade * lay.fps - 1e-9)
+    out = []
+    for p in lay.placements:
+        head = (cf if p.index > 0 else 0) + (fade_frames if not cf or p.index == 0 else 0)
+        tail = (cf if p.index < n - 1 else 0) + (fade_frames if not cf or p.index == n - 1 else 0)
+        if head >= p.frames - tail:
+            continue
+        dt = float(Fraction(head) / lay.fps)
+        out.append(ContentCheck(p.entry.source, p.entry.start + dt, p.reel_start + dt))
+    return out
 
 
 def render_reel(
@@ -140,7 +179,8 @@ def render_reel(
         report(progress, ms, total_ms, f"render: {(done + t):.1f} / {lay.duration:.1f} s")
 
     report(progress, 0, total_ms, f"render: {len(lay.placements)} pieces")
-    with output_file(target, suffix=f".part.{container}") as tmp:
+    sweep_stale(target.parent)
+    with output_file(target, suffix=part_suffix(container)) as tmp:
         if len(batches) == 1:
             pieces = batches[0]
             args = [
@@ -151,9 +191,9 @@ def render_reel(
                 *encode_args(s, spec, container),
                 str(tmp),
             ]
-            _ffmpeg(args, target, tick, cancel)
+            _ffmpeg(args, target, tick, cancel, pieces)
         else:
-            with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as td:
+            with tempfile.TemporaryDirectory(prefix=temp_prefix(target), dir=target.parent) as td:
                 parts = []
                 for k, pieces in enumerate(batches):
                     check_cancel(cancel)
@@ -166,7 +206,7 @@ def render_reel(
                         *encode_args(s, spec, container, intermediate=True),
                         str(part),
                     ]
-                    _ffmpeg(args, target, tick, cancel)
+                    _ffmpeg(args, target, tick, cancel, pieces)
                     done += _batch_seconds(pieces, spec.fps, lay.crossfade_frames)
                     parts.append((str(part), None, None))
                 listing = Path(td) / "parts.ffconcat"
@@ -191,12 +231,14 @@ def render_reel(
                     str(tmp),
                 ]
                 report(progress, total_ms - 1, total_ms, "render: joining batches")
-                _ffmpeg(args, target, lambda t: None, cancel)
+                _ffmpeg(args, target, lambda t: None, cancel, [p for b in batches for p in b])
         check_cancel(cancel)
         rep = verify_output(
             tmp,
             lay.duration,
             pieces=[(p.entry.source, p.entry.start, p.entry.end) for p in lay.placements],
+            content=content_checks(lay, s.fade),
+            sizes={src: (i.width, i.height) for src, i in infos.items()},
         )
     rep.path = str(target)
     report(progress, total_ms, total_ms, "render: done")

@@ -24,6 +24,8 @@ class RenderReport:
     max_shift: float = 0.0  # fast mode: largest move of a cut point, seconds
     pieces: list[tuple[str, float, float]] = field(default_factory=list)  # as rendered
     audio_expected: bool = True  # False only in fast mode when no source has sound
+    content_checked: int = 0  # pieces whose picture was compared with the source
+    content_errors: list[str] = field(default_factory=list)  # pieces showing other frames
 
     @property
     def duration_ok(self) -> bool:
@@ -31,6 +33,8 @@ class RenderReport:
 
     @property
     def ok(self) -> bool:
+        if self.content_errors:
+            return False
         if not self.audio_expected:
             return self.duration_ok
         return self.duration_ok and self.has_audio and self.audio_duration > 0
@@ -55,6 +59,13 @@ class RenderReport:
             )
         if not self.duration_ok:
             parts.append("WARNING: duration differs from the plan by more than one frame")
+        if self.content_errors:
+            parts.append(
+                f"WARNING: {len(self.content_errors)} of {self.content_checked} checked pieces "
+                f"show the wrong source frames ({self.content_errors[0]})"
+            )
+        elif self.content_checked:
+            parts.append(f"content checked on {self.content_checked} pieces")
         return "; ".join(parts)
 
 

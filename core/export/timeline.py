@@ -5,6 +5,14 @@ video track and one audio track of hard cuts, each clip an ``ExternalReference``
 source (absolute ``file://`` URL) with its source in/out points at the source's own
 frame rate. The sequence runs at the output rate (``settings.fps`` or the first source's).
 Crossfades and fades are render options; timelines keep hard cuts.
+
+Source in/out points are analysis times (seconds from the source's first video frame, the
+clock the renderer cuts on too) times the source rate: an editing application counts a
+file's frames from its first video frame. ``rates`` picks the frame rates written:
+``"exact"`` (OTIO JSON: the real rates), ``"timecode"`` (FCP 7 XML: every rate made a
+legal timecode rate, :mod:`core.export.rates`) or ``"sequence"`` (EDL and FCPXML: one legal
+rate for everything, source and record lengths equal; an EDL has one rate, and FCPXML
+readers count every clip's frames at one rate). Each rounding is noted in ``notes``.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from pathlib import Path
 
 from core.export._media import SourceInfo, probe_source
 from core.export.plan import ReelLayout, ReelPlan, as_rate, layout
+from core.export.rates import rate_label, rate_note, reel_names, timecode_rate
 from core.fsnames import printable
 
 
@@ -46,6 +55,7 @@ class ReelTimeline:
     height: int
     clips: list[TimelineClip]
     layout: ReelLayout
+    notes: list[str] = dataclasses.field(default_factory=list)  # rates that were rounded
 
     @property
     def frames(self) -> int:
@@ -57,17 +67,44 @@ def file_url(path: str) -> str:
     return Path(path).expanduser().resolve().as_uri()
 
 
-def reel_timeline(plan: ReelPlan) -> ReelTimeline:
+RATE_MODES = ("exact", "timecode", "sequence")
+
+
+def _rates(plan: ReelPlan, infos: dict[str, SourceInfo], mode: str):
+    """``(sequence rate, {source: clip rate}, notes)`` for a rate ``mode``."""
+    first = infos[plan.entries[0].source]
+    real = as_rate(plan.settings.fps) if plan.settings.fps else as_rate(first.fps)
+    if mode == "exact":
+        return real, {src: as_rate(i.fps) for src, i in infos.items()}, []
+    seq = timecode_rate(real)
+    notes = [rate_note("the sequence", real, seq)]
+    if mode == "sequence":
+        per = dict.fromkeys(infos, seq)
+        notes += [
+            f"{Path(src).name} ({rate_label(as_rate(i.fps))} fps) is given at the sequence's "
+            f"{rate_label(seq)} fps"
+            for src, i in infos.items()
+            if as_rate(i.fps) != seq
+        ]
+    else:
+        per = {src: timecode_rate(as_rate(i.fps)) for src, i in infos.items()}
+        notes += [rate_note(Path(src).name, as_rate(i.fps), per[src]) for src, i in infos.items()]
+    return seq, per, [n for n in notes if n]
+
+
+def reel_timeline(plan: ReelPlan, rates: str = "exact") -> ReelTimeline:
     """Probe the sources and place the plan's pieces as hard cuts at the sequence rate."""
+    if rates not in RATE_MODES:
+        raise ValueError(f"unknown rate mode {rates!r}")
     infos = {src: probe_source(src) for src in plan.sources}
     first = infos[plan.entries[0].source]
-    rate = as_rate(plan.settings.fps) if plan.settings.fps else as_rate(first.fps)
+    rate, per_source, notes = _rates(plan, infos, rates)
     cuts = dataclasses.replace(plan, settings=dataclasses.replace(plan.settings, crossfade=0.0))
     lay = layout(cuts, rate)
     clips, record = [], 0
     for p in lay.placements:
         e, info = p.entry, infos[p.entry.source]
-        src_rate = as_rate(info.fps)
+        src_rate = per_source[e.source]
         src_in = round(Fraction(e.start).limit_denominator(1_000_000) * src_rate)
         src_frames = max(1, round(Fraction(p.frames) / rate * src_rate))
         clips.append(
@@ -93,14 +130,20 @@ def reel_timeline(plan: ReelPlan) -> ReelTimeline:
         plan.settings.height or first.height,
         clips,
         lay,
+        notes,
     )
 
 
-def build_otio(plan: ReelPlan):
-    """The reel as an ``opentimelineio.schema.Timeline`` (video + audio track)."""
+def build_otio(plan: ReelPlan, rates: str = "exact"):
+    """The reel as an ``opentimelineio.schema.Timeline`` (video + audio track).
+
+    Rate notes are in ``timeline.metadata["avhd"]["notes"]``; CMX 3600 reel names (plain
+    ASCII, distinct per source) in each clip's ``metadata["cmx_3600"]["reel"]``.
+    """
     import opentimelineio as otio
 
-    tl = reel_timeline(plan)
+    tl = reel_timeline(plan, rates)
+    reels = reel_names([c.source for c in tl.clips])
     rt, tr = otio.opentime.RationalTime, otio.opentime.TimeRange
     timeline = otio.schema.Timeline(name=tl.title)
     timeline.global_start_time = rt(0, float(tl.rate))
@@ -110,7 +153,10 @@ def build_otio(plan: ReelPlan):
         r = float(c.rate)
         available = tr(rt(0, r), rt(max(1, round(c.info.duration * r)), r))
         source_range = tr(rt(c.source_in, r), rt(c.source_frames, r))
-        meta = {"avhd": {"score": c.score, "start": c.start, "end": c.end}}
+        meta = {
+            "avhd": {"score": c.score, "start": c.start, "end": c.end},
+            "cmx_3600": {"reel": reels[c.source]},
+        }
         name = printable(Path(c.source).name)  # OTIO names must be valid UTF-8
         for track, has in ((video, True), (audio, c.info.has_audio)):
             if not has:
@@ -129,13 +175,20 @@ def build_otio(plan: ReelPlan):
         "width": tl.width,
         "height": tl.height,
         "rate": f"{tl.rate.numerator}/{tl.rate.denominator}",
+        "notes": list(tl.notes),
     }
     return timeline
 
 
-def hard_cut_warnings(plan: ReelPlan) -> list[str]:
-    """Warnings for render-only settings a timeline cannot carry."""
+def hard_cut_warnings(plan: ReelPlan, timeline=None) -> list[str]:
+    """Warnings for render-only settings a timeline cannot carry, and rounded rates
+    (``timeline``: an OTIO timeline from :func:`build_otio` or a :class:`ReelTimeline`)."""
     s = plan.settings
+    out = []
     if s.crossfade > 0 or s.fade > 0:
-        return ["timelines hold hard cuts: crossfade/fade apply to rendered reels only"]
-    return []
+        out.append("timelines hold hard cuts: crossfade/fade apply to rendered reels only")
+    if isinstance(timeline, ReelTimeline):
+        out += timeline.notes
+    elif timeline is not None:
+        out += list(timeline.metadata.get("avhd", {}).get("notes", []))
+    return out

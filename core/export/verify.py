@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import ExportError
+from core.export.content import MAX_CHECKS, ContentCheck, check_content
 from core.export.result import RenderReport
+from core.media import stream_rate
 
 
 def _span(packets: list[tuple[int, int]], time_base) -> float:
@@ -25,11 +27,15 @@ def verify_output(
     max_shift: float = 0.0,
     pieces: list[tuple[str, float, float]] | None = None,
     audio_expected: bool = True,
+    content: list[ContentCheck] | None = None,
+    sizes: dict[str, tuple[int, int]] | None = None,
 ) -> RenderReport:
     """Probe ``path`` and build a :class:`RenderReport`.
 
     The video duration is measured from the packets (first presentation time to the end of
-    the last frame); ``tolerance`` defaults to one frame of the output.
+    the last frame); ``tolerance`` defaults to one frame of the output. With ``content``
+    (and the sources' display ``sizes``), those reel frames are compared with the source
+    frames they should show (:func:`core.export.content.check_content`).
     """
     import av
 
@@ -39,7 +45,7 @@ def verify_output(
                 raise ExportError(f"rendered file {path} has no video stream")
             v = c.streams.video[0]
             a = c.streams.audio[0] if c.streams.audio else None
-            fps = float(v.average_rate or v.guessed_rate or 0)
+            fps = stream_rate(v)
             width, height = v.codec_context.width, v.codec_context.height
             vpk: list[tuple[int, int]] = []
             apk: list[tuple[int, int]] = []
@@ -56,6 +62,12 @@ def verify_output(
                 audio_duration = float((a.duration) * a.time_base)
     except (OSError, av.FFmpegError) as exc:
         raise ExportError(f"cannot read back the rendered file {path}: {exc}") from exc
+    errors: list[str] = []
+    if content:
+        try:
+            errors = check_content(str(path), content, sizes or {})
+        except (OSError, av.FFmpegError) as exc:
+            errors = [f"cannot compare the reel with its sources: {exc}"]
     tol = tolerance if tolerance is not None else (1.0 / fps if fps else 0.05) + 1e-3
     return RenderReport(
         path=str(path),
@@ -72,4 +84,6 @@ def verify_output(
         max_shift=max_shift,
         pieces=list(pieces or []),
         audio_expected=audio_expected,
+        content_checked=min(len(content or []), MAX_CHECKS),
+        content_errors=errors,
     )

@@ -181,8 +181,11 @@ def test_timeline_at_ntsc_rate(media, tmp_path):
     clips = list(back.video_tracks()[0].find_clips())
     assert len(clips) == 3
     assert abs(clips[0].source_range.start_time.to_seconds() - 0.52) < 1 / 25 + 1e-6
-    xml = write(plan, "fcpxml", tmp_path / "reel.fcpxml").path.read_text()
-    assert 'frameDuration="1001/30000s"' in xml and 'frameDuration="1/25s"' in xml
+    result = write(plan, "fcpxml", tmp_path / "reel.fcpxml")
+    xml = result.path.read_text()
+    # one rate for every format (see test_export_rates); the 25 fps source is said so
+    assert 'frameDuration="1001/30000s"' in xml and 'frameDuration="1/25s"' not in xml
+    assert any("a clip.mp4 (25 fps)" in w and "29.97 fps" in w for w in result.warnings)
 
 
 # --- segment lists and chapters -----------------------------------------------------

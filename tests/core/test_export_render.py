@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -275,7 +276,7 @@ def test_read_only_folder_is_a_clear_error(media, tmp_path):
 
 
 def test_full_disk_is_reported_and_partial_file_removed(media, tmp_path, monkeypatch):
-    def fake_ffmpeg(args, *, on_time=None, cancel=None, timeout=None):
+    def fake_ffmpeg(args, *, on_time=None, cancel=None, **limits):
         Path(args[-1]).write_bytes(b"\0" * 4096)  # ffmpeg got partway
         raise FFmpegError("ffmpeg failed: av_interleaved_write_frame(): No space left on device")
 
@@ -283,6 +284,20 @@ def test_full_disk_is_reported_and_partial_file_removed(media, tmp_path, monkeyp
     with pytest.raises(ExportError, match="disk full"):
         render_reel(_mixed_plan(media), tmp_path / "reel.mp4")
     assert _files(tmp_path) == set()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("container", ["mp4", "mkv"])
+def test_real_full_disk_says_disk_full(media, tmp_path, monkeypatch, container):
+    # ffmpeg itself writes into a device that answers ENOSPC; for Matroska the words
+    # "No space left on device" are not among the last lines of its stderr
+    @contextmanager
+    def full_device(out, suffix=None):
+        yield Path("/dev/full")
+
+    monkeypatch.setattr("core.export.render.output_file", full_device)
+    with pytest.raises(ExportError, match="^disk full while writing"):
+        render_reel(_mixed_plan(media), tmp_path / f"reel.{container}", container=container)
 
 
 def test_fast_mode_with_silent_sources(media, tmp_path):

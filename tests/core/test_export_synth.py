@@ -27,14 +27,23 @@ def make_coded_video(
     sample_rate: int = 44100,
     channels: int = 1,
     gop: int = 25,
+    video_delay: float = 0.0,
+    first_code: int = 0,
 ) -> Path:
-    """Write an H.264 (+ AAC unless ``tone_base`` is None) mp4 with coded frames and tones."""
+    """Write an H.264 (+ AAC unless ``tone_base`` is None) file with coded frames and tones.
+
+    The container follows the extension. ``video_delay`` starts the video stream that many
+    seconds after the sound (as camera and joined files often do): frame 0 is then at
+    ``video_delay`` on the file's clock. ``first_code`` is the code of frame 0.
+    """
     w, h = size
-    lum = f"if(lt(X,W/2),{LOW}+{STEP}*floor(N/16),{LOW}+{STEP}*mod(N,16))"
+    n = f"(N+{first_code})"
+    lum = f"if(lt(X,W/2),{LOW}+{STEP}*floor({n}/16),{LOW}+{STEP}*mod({n},16))"
     video = (
         f"color=c=black:s={w}x{h}:r={fps}:d={seconds},format=yuv420p,geq=lum='{lum}':cb=128:cr=128"
     )
-    args = ["-y", "-f", "lavfi", "-i", video]
+    args = ["-y", *(["-itsoffset", str(video_delay)] if video_delay else []), "-f", "lavfi"]
+    args += ["-i", video]
     if tone_base is not None:
         tone = f"sin(2*PI*({tone_base}+100*floor(t))*t)*0.5"
         expr = "|".join([tone] * channels)
@@ -53,6 +62,7 @@ def make_coded_video(
     ]
     if tone_base is not None:
         args += ["-c:a", "aac", "-b:a", "128k"]
+    args += ["-map", "0:v"] + (["-map", "1:a"] if tone_base is not None else [])
     args += [str(path)]
     run_ffmpeg(args)
     return path
