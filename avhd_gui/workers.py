@@ -71,13 +71,14 @@ def saved_highlights(folder: str) -> list:
 
     from core.artifacts import VideoHighlights
     from core.pipeline import OUTPUT_DIRNAME
+    from core.validate import fit_to_media
 
     out = []
     for f in sorted((Path(folder) / OUTPUT_DIRNAME).glob("*.highlights.json")):
         try:
-            out.append(VideoHighlights.load(f))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.info("ignoring unreadable %s: %s", f, exc)
+            out.append(fit_to_media(VideoHighlights.load(f)).highlights)
+        except (AvhdError, OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable %s: %s", f.name, exc)
     return out
 
 
