@@ -16,6 +16,7 @@ from core import schema as sc
 from core.fileio import write_atomic, write_json_atomic
 
 HIGHLIGHTS_SCHEMA = 1
+_NUMBER = (int, float)
 
 
 @dataclass
@@ -126,6 +127,13 @@ class Segment:
     @classmethod
     def from_dict(cls, d: dict, where: str = "segment") -> Segment:
         """Read a segment strictly (raises :class:`core.schema.SchemaError`)."""
+        if type(d) is dict:  # the common, valid case in one comparison chain (large projects)
+            s, e = d.get("start"), d.get("end")
+            score, keep = d.get("score", 0.0), d.get("keep", True)
+            if (type(s) in _NUMBER and type(e) in _NUMBER and type(score) in _NUMBER
+                    and type(keep) is bool and 0 <= s < e <= sc.MAX_SECONDS
+                    and -1e300 < score < 1e300):
+                return cls(float(s), float(e), float(score), keep)
         d = sc.obj(d, where)
         start, end = sc.span(sc.get(d, "start", where), sc.get(d, "end", where), where)
         return cls(
