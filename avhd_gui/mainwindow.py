@@ -378,8 +378,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.model.set(None)
         self.library.set_folder(folder, paths)
         if project is not None:
-            self.project.use(*project)
-            warning = ""
+            warning = self.project.use(*project)
         else:
             warning = self.project.open_folder(folder)
         self.project_label.setText("")

@@ -10,6 +10,7 @@ started, with a message saying where the old one went.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -24,24 +25,56 @@ from core.project import (
     Project,
     ProjectError,
     default_project_path,
+    summarize,
 )
 from core.project import (
     VideoState as ProjectVideo,
 )
+from core.schema import SchemaError, gc_paused
 
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 1000
 
 
-def move_aside(path: Path) -> Path:
-    """Rename ``path`` to ``NAME.bak`` (``NAME.bak2``, ... when taken); returns the new path."""
+def _aside_names(path: Path):
     for n in range(1, 1000):
-        aside = path.with_name(path.name + (".bak" if n == 1 else f".bak{n}"))
-        if not aside.exists():
+        yield path.with_name(path.name + (".bak" if n == 1 else f".bak{n}"))
+    raise OSError(f"too many backups of {path}")
+
+
+def move_aside(path: Path) -> Path:
+    """Rename ``path`` to ``NAME.bak`` (``NAME.bak2``, ... when taken); returns the new path.
+
+    A hard link claims the new name atomically, so an existing backup is never replaced;
+    where links are not supported the name is checked first, then renamed.
+    """
+    for aside in _aside_names(path):
+        try:
+            os.link(path, aside)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network shares)
+            if aside.exists():
+                continue
             path.rename(aside)
             return aside
-    raise OSError(f"too many backups of {path}")
+        path.unlink()
+        return aside
+    raise OSError(f"too many backups of {path}")  # pragma: no cover - the generator raises
+
+
+def copy_aside(path: Path) -> Path:
+    """Copy ``path`` to a new ``NAME.bak``/``NAME.bakN`` (never over an existing file)."""
+    data = path.read_bytes()
+    for aside in _aside_names(path):
+        try:
+            with open(aside, "xb") as fh:
+                fh.write(data)
+        except FileExistsError:
+            continue
+        return aside
+    raise OSError(f"too many backups of {path}")  # pragma: no cover - the generator raises
 
 
 def target_from_project(project: Project, base: Target) -> Target:
@@ -79,17 +112,25 @@ class ProjectController(QObject):
 
     # --- opening
     def open_folder(self, folder: str) -> str:
-        """Load the folder's project (or start one); returns a warning ("" when none)."""
+        """Load the folder's project (or start one); returns a one-line warning ("" if none).
+
+        An unreadable project is moved aside to ``NAME.bak`` and a new one is started; a
+        project with bad parts opens without them, and its file is first copied to a backup
+        so the next save loses nothing.
+        """
         self._timer.stop()
         self.read_only = False
         path = default_project_path(folder)
         warning = ""
         project = None
         if path.is_file():
+            warnings: list[str] = []
             try:
-                project = Project.load(path)
+                project = Project.load(path, warnings)
             except ProjectError as exc:
                 warning = self._set_aside(path, exc)
+            else:
+                warning = self._keep_copy(path, warnings)
         if project is None:
             project = Project(root=folder)
         project.root = folder  # the folder may have moved since the project was saved
@@ -102,35 +143,62 @@ class ProjectController(QObject):
             aside = move_aside(path)
         except OSError as move_exc:
             self.read_only = True
-            return (f"{exc}\nIt could not be moved aside ({move_exc}), so edits made now will "
-                    "not be saved over it. Use File ▸ Save Project As… to keep them.")
-        return f"{exc}\nThe unreadable file was moved to {aside.name}; a new project was started."
+            return (f"{exc}; it could not be moved aside ({move_exc}), so edits made now will "
+                    "not be saved over it: use File ▸ Save Project As… to keep them")
+        return f"{exc}; the file was moved to {aside.name} and a new project was started"
+
+    def _keep_copy(self, path: Path, warnings: list[str]) -> str:
+        """A warning for the parts of ``path`` that were skipped, after backing it up."""
+        if not warnings:
+            return ""
+        for w in warnings[:20]:
+            log.warning("%s: %s", path.name, w)
+        try:
+            aside = copy_aside(path)
+        except OSError as exc:
+            self.read_only = True
+            return (f"{summarize(warnings)}; the file could not be backed up ({exc}), so "
+                    "edits will not be saved over it")
+        return f"{summarize(warnings)}; the original was kept as {aside.name}"
 
     def load_file(self, path: str | Path) -> Project:
         """Read a project file (File ▸ Open Project…); raises ``ProjectError``."""
-        project = Project.load(path)
+        warnings: list[str] = []
+        project = Project.load(path, warnings)
         if not Path(project.root).is_dir():
             raise ProjectError(f"the project's library folder {project.root} does not exist")
+        self._loaded_warnings = (Path(path), warnings)
         return project
 
-    def use(self, project: Project, path: str | Path) -> None:
-        """Make ``project``, saved at ``path``, the current one and restore it."""
+    def use(self, project: Project, path: str | Path) -> str:
+        """Make ``project``, saved at ``path``, the current one and restore it.
+
+        Returns a one-line warning when :meth:`load_file` skipped bad parts of that file.
+        """
         self._timer.stop()
         self.read_only = False
         self.project, self.path = project, Path(path)
+        loaded, warnings = getattr(self, "_loaded_warnings", (None, []))
+        self._loaded_warnings = (None, [])
+        warning = self._keep_copy(self.path, warnings) if loaded == self.path else ""
         self.restore()
+        return warning
 
     def restore(self) -> None:
         """Put the project's target, model and hand edits into the models (no undo record)."""
         p = self.project
         if p is None:
             return
-        with self.restoring():
+        with self.restoring(), gc_paused():
             if p.videos or p.saved_at:  # a saved project: its target wins over the settings
                 self.target.load(target_from_project(p, self.target.target))
             info = p.config.get("model_info")
             if isinstance(info, dict):
-                info = ModelInfo.from_dict(info)
+                try:
+                    info = ModelInfo.from_dict(info)
+                except SchemaError as exc:
+                    log.warning("ignoring the project's model facts: %s", exc)
+                    info = ModelInfo()
                 if info.path and not Path(info.path).is_file():
                     log.info("the project's model %s is gone", info.path)
                     info = None
@@ -140,11 +208,26 @@ class ProjectController(QObject):
                     self.model.load_file(p.model_path)
                 except Exception as exc:  # noqa: BLE001 - a bad model must not stop opening
                     log.info("cannot load the project's model: %s", exc)
-            root = Path(p.root)
-            for key, video in p.videos.items():
-                if video.edited:
-                    path = str((root / key).resolve()) if not Path(key).is_absolute() else key
-                    self.selection.preload(self.selection.key(path), video.segments)
+            self._preload_edits(p)
+
+    def _preload_edits(self, p: Project) -> None:
+        """Hand the project's hand edits to the selection model.
+
+        Keys are matched to library paths through one table (a key per video, not a scan
+        of the library per key: a project of thousands of videos opens in about the time
+        its file takes to parse). Keys of videos that are gone stay in the project only.
+        """
+        root = Path(p.root).resolve()
+        library = {it.path: it.path for it in self.library.items()}
+        for key, video in p.videos.items():
+            if not video.edited:
+                continue
+            path = os.path.normpath(key if os.path.isabs(key) else root / key)
+            found = library.get(path)
+            if found is None and os.path.lexists(path):  # a symlink or another spelling
+                found = self.selection.key(str(Path(path).resolve()))
+            if found is not None:
+                self.selection.preload(found, video.segments)
 
     @contextmanager
     def restoring(self) -> Iterator[None]:

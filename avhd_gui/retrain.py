@@ -72,7 +72,14 @@ class ModelInfo:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelInfo:
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        """Read the facts a project saved (raises :class:`core.schema.SchemaError`)."""
+        from core import schema as sc
+
+        d = sc.obj(d, "model_info")
+        count = lambda v, w: sc.integer(v, w, 0)  # noqa: E731
+        read = {"n_videos": count, "n_clips": count, "fine_tuned": sc.boolean}
+        known = {k: read.get(k, sc.string)(d[k], f"model_info.{k}")
+                 for k in cls.__dataclass_fields__ if k in d}
         return cls(**known)
 
 

@@ -9,7 +9,6 @@ Impossible edits raise :class:`EditError` with a message for the status bar.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import numpy as np
 
@@ -28,7 +27,9 @@ class EditError(ValueError):
 
 def copy_segments(segments: Sequence[Segment]) -> list[Segment]:
     """Copies of ``segments`` sorted by start."""
-    return sorted((replace(s) for s in segments), key=lambda s: (s.start, s.end))
+    out = [Segment(s.start, s.end, s.score, s.keep) for s in segments]
+    out.sort(key=lambda s: (s.start, s.end))
+    return out
 
 
 def kept_duration(segments: Sequence[Segment]) -> float:

@@ -108,9 +108,10 @@ class FileCommands:
         self.statusBar().showMessage(text.splitlines()[0], 10_000)
         if self.warning_box is not None:
             self.warning_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, "Project not loaded",
-                          "The project file could not be loaded; the folder was opened "
-                          "without it.", QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Project not fully loaded",
+                          "The project file could not be loaded in full; the folder was "
+                          "opened without what could not be read.",
+                          QMessageBox.StandardButton.Ok, self)
         box.setInformativeText(text)
         box.setModal(False)
         box.show()

@@ -72,15 +72,16 @@ def saved_highlights(folder: str) -> list:
     from core.artifacts import VideoHighlights
     from core.pipeline import OUTPUT_DIRNAME
     from core.resultfiles import current_results
+    from core.validate import fit_to_media
 
     out = []
     results = Path(folder) / OUTPUT_DIRNAME
     current = current_results(results)  # stale results of removed videos left out
     for f in current if current is not None else sorted(results.glob("*.highlights.json")):
         try:
-            out.append(VideoHighlights.load(f))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.info("ignoring unreadable %s: %s", f, exc)
+            out.append(fit_to_media(VideoHighlights.load(f)).highlights)
+        except (AvhdError, OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable %s: %s", f.name, exc)
     return out
 
 

@@ -6,14 +6,17 @@ Times are seconds (floats) at the edges; inside, clips are addressed by index.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from core import schema as sc
 from core.fileio import write_atomic, write_json_atomic
 
 HIGHLIGHTS_SCHEMA = 1
+_NUMBER = (int, float)
 
 
 @dataclass
@@ -65,6 +68,38 @@ class ClipFeatures:
 
         return write_atomic(path, _write)
 
+    def problem(self, visual_dim: int = 0, audio_dim: int = 0) -> str:
+        """Why these features cannot be used ("" when they can).
+
+        Checks shapes, dtypes, finite values and ordered clip bounds; ``visual_dim`` /
+        ``audio_dim`` (when > 0) are the widths the extractors produce now.
+        """
+        v, a, b = self.visual, self.audio, self.bounds
+        if v.ndim != 2 or v.shape[0] == 0 or v.dtype != np.float32:
+            return f"visual features are {v.dtype} {v.shape}, not float32 (clips, dims)"
+        n = v.shape[0]
+        if visual_dim > 0 and v.shape[1] != visual_dim:
+            return f"visual features are {v.shape[1]}-d, the extractor gives {visual_dim}-d"
+        if a is not None:
+            if a.ndim != 2 or a.shape[0] != n or a.dtype != np.float32:
+                return f"audio features are {a.dtype} {a.shape} for {n} clips"
+            if audio_dim > 0 and a.shape[1] != audio_dim:
+                return f"audio features are {a.shape[1]}-d, the extractor gives {audio_dim}-d"
+            if not np.isfinite(a).all():
+                return "audio features hold NaN or infinite values"
+        if not np.isfinite(v).all():
+            return "visual features hold NaN or infinite values"
+        if b.shape != (n, 2) or b.dtype != np.float64:
+            return f"clip bounds are {b.dtype} {b.shape} for {n} clips"
+        if not np.isfinite(b).all() or (b[:, 0] < 0).any() or not (b[:, 1] > b[:, 0]).all():
+            return "clip bounds are not finite, ordered start < end times"
+        if n > 1 and (np.diff(b[:, 0]) <= 0).any():
+            return "clip bounds are not in time order"
+        ok = isinstance(self.clip_seconds, (int, float)) and math.isfinite(self.clip_seconds)
+        if not ok or self.clip_seconds <= 0:
+            return f"clip length {self.clip_seconds!r} is not a positive number"
+        return ""
+
     @classmethod
     def load_npz(cls, path: str | Path) -> ClipFeatures:
         with np.load(path, allow_pickle=False) as z:
@@ -90,12 +125,22 @@ class Segment:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> Segment:
+    def from_dict(cls, d: dict, where: str = "segment") -> Segment:
+        """Read a segment strictly (raises :class:`core.schema.SchemaError`)."""
+        if type(d) is dict:  # the common, valid case in one comparison chain (large projects)
+            s, e = d.get("start"), d.get("end")
+            score, keep = d.get("score", 0.0), d.get("keep", True)
+            if (type(s) in _NUMBER and type(e) in _NUMBER and type(score) in _NUMBER
+                    and type(keep) is bool and 0 <= s < e <= sc.MAX_SECONDS
+                    and -1e300 < score < 1e300):
+                return cls(float(s), float(e), float(score), keep)
+        d = sc.obj(d, where)
+        start, end = sc.span(sc.get(d, "start", where), sc.get(d, "end", where), where)
         return cls(
-            start=float(d["start"]),
-            end=float(d["end"]),
-            score=float(d.get("score", 0.0)),
-            keep=bool(d.get("keep", True)),
+            start=start,
+            end=end,
+            score=sc.number(d.get("score", 0.0), f"{where}.score"),
+            keep=sc.boolean(d.get("keep", True), f"{where}.keep"),
         )
 
 
@@ -154,24 +199,34 @@ class VideoHighlights:
 
     @classmethod
     def from_dict(cls, d: dict) -> VideoHighlights:
-        clips = d["clips"]
-        a = [c["a_ph"] for c in clips]
+        """Read a highlights dictionary strictly (raises :class:`core.schema.SchemaError`)."""
+        d = sc.obj(d, "highlights")
+        schema = sc.integer(sc.get(d, "schema", "highlights", HIGHLIGHTS_SCHEMA), "schema", 0)
+        if schema > HIGHLIGHTS_SCHEMA:
+            raise sc.SchemaError(f"highlights schema {schema} is newer than this AVHD "
+                                 f"understands ({HIGHLIGHTS_SCHEMA}); update AVHD")
+        clips = _read_clips(sc.array(sc.get(d, "clips", "highlights"), "clips"))
+        a = clips["a_ph"]
+        segments = sc.array(d.get("segments", []), "segments")
         from core.fsnames import from_raw_hex
 
+        raw = d.get("source_raw")
         return cls(
-            path=from_raw_hex(d["source_raw"]) if d.get("source_raw") else d["source"],
-            clip_seconds=float(d["clip_seconds"]),
-            duration=float(d["duration"]),
-            bounds=np.array([[c["start"], c["end"]] for c in clips], float).reshape(-1, 2),
-            score=np.array([c["score"] for c in clips], float),
+            path=from_raw_hex(sc.string(raw, "source_raw")) if raw
+            else sc.string(sc.get(d, "source", "highlights"), "source"),
+            clip_seconds=sc.number(sc.get(d, "clip_seconds", "highlights"), "clip_seconds",
+                                   1e-3, sc.MAX_SECONDS),
+            duration=sc.seconds(sc.get(d, "duration", "highlights"), "duration"),
+            bounds=np.array(clips["bounds"], float).reshape(-1, 2),
+            score=np.array(clips["score"], float),
             a_ph=None if any(x is None for x in a) else np.array(a, float),
-            v_ph=np.array([c["v_ph"] for c in clips], float),
-            av_ph=np.array([c["av_ph"] for c in clips], float),
-            pseudo_label=np.array([c["pseudo_label"] for c in clips], int),
-            category=int(d.get("category", 0)),
-            segments=[Segment.from_dict(s) for s in d.get("segments", [])],
-            model=d.get("model", ""),
-            has_audio=bool(d.get("has_audio", True)),
+            v_ph=np.array(clips["v_ph"], float),
+            av_ph=np.array(clips["av_ph"], float),
+            pseudo_label=np.array(clips["pseudo_label"], int),
+            category=sc.integer(d.get("category", 0), "category"),
+            segments=[Segment.from_dict(s, f"segments[{i}]") for i, s in enumerate(segments)],
+            model=sc.string(d.get("model", ""), "model"),
+            has_audio=sc.boolean(d.get("has_audio", True), "has_audio"),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -179,4 +234,26 @@ class VideoHighlights:
 
     @classmethod
     def load(cls, path: str | Path) -> VideoHighlights:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read ``NAME.highlights.json`` (raises :class:`core.schema.SchemaError`, one line)."""
+        name = Path(path).name
+        try:
+            return cls.from_dict(sc.read_json(path, "highlights file"))
+        except sc.SchemaError as exc:
+            msg = str(exc)
+            raise sc.SchemaError(msg if name in msg else f"{name}: {msg}") from None
+
+
+def _read_clips(clips: list) -> dict[str, list]:
+    """The per-clip columns of a highlights file, each value checked."""
+    out: dict[str, list] = {k: [] for k in ("bounds", "score", "a_ph", "v_ph", "av_ph",
+                                            "pseudo_label")}
+    for i, c in enumerate(clips):
+        where = f"clips[{i}]"
+        c = sc.obj(c, where)
+        out["bounds"].append(sc.span(sc.get(c, "start", where), sc.get(c, "end", where), where))
+        for k in ("score", "v_ph", "av_ph"):
+            out[k].append(sc.number(sc.get(c, k, where), f"{where}.{k}"))
+        a = sc.get(c, "a_ph", where, None)
+        out["a_ph"].append(None if a is None else sc.number(a, f"{where}.a_ph"))
+        out["pseudo_label"].append(sc.integer(sc.get(c, "pseudo_label", where), where, 0, 1))
+    return out

@@ -6,7 +6,8 @@ Its key hashes the file size and three 1 MiB content samples (start, middle, end
 extractors' names, versions and parameters, the clip grid and the frame sampling. Renaming
 or copying a video keeps its entry; editing it, or changing an extractor, makes a new one.
 Entries are written atomically and read with ``allow_pickle=False``; an entry that cannot be
-read is treated as a miss and removed.
+read, or that reads but does not match the extractors in use (widths, NaN values, clip bounds,
+dtypes), is treated as a miss and removed.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from core.artifacts import ClipFeatures
 from core.errors import MediaError
@@ -114,14 +113,26 @@ class CacheInfo:
         return {"location": self.location, "entries": self.entries, "bytes": self.bytes}
 
 
-def _valid(f: ClipFeatures) -> bool:
-    n = f.visual.shape[0] if f.visual.ndim == 2 else -1
-    return (
-        n > 0
-        and f.bounds.shape == (n, 2)
-        and bool(np.isfinite(f.visual).all())
-        and (f.audio is None or (f.audio.ndim == 2 and f.audio.shape[0] == n))
-    )
+def entry_problem(f: ClipFeatures, visual=None, audio=None) -> str:
+    """Why a loaded entry must not be served ("" when it may), given the extractors in use.
+
+    An entry can load and still be wrong (written by a changed extractor under the same
+    version, damaged arrays, a hand-copied file): its widths must be those the extractors
+    give now, its values finite, its clip bounds ordered, and its audio present exactly when
+    an audio extractor is in use and the source had sound.
+    """
+    why = f.problem(getattr(visual, "dim", 0) or 0, getattr(audio, "dim", 0) or 0)
+    if why or visual is None:  # no extractors given: only the arrays themselves are checked
+        return why
+    if f.visual_extractor != visual.NAME:
+        return f"made by visual extractor {f.visual_extractor!r}, not {visual.NAME!r}"
+    if audio is None and f.audio is not None:
+        return "holds audio features but no audio extractor is in use"
+    if audio is not None and f.audio is None and not f.audio_missing:
+        return "has no audio features and no reason why"
+    if audio is not None and f.audio is not None and f.audio_extractor != audio.NAME:
+        return f"made by audio extractor {f.audio_extractor!r}, not {audio.NAME!r}"
+    return ""
 
 
 class FeatureCache:
@@ -137,25 +148,38 @@ class FeatureCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.npz"
 
-    def get(self, key: str, path: str | os.PathLike | None = None) -> ClipFeatures | None:
-        """The entry for ``key``, or ``None``; ``path`` replaces the stored source path."""
+    def get(
+        self, key: str, path: str | os.PathLike | None = None, *, visual=None, audio=None
+    ) -> ClipFeatures | None:
+        """The entry for ``key``, or ``None``; ``path`` replaces the stored source path.
+
+        ``visual``/``audio`` are the extractors in use: an entry that does not match them
+        (see :func:`entry_problem`) is a miss and is removed, so it is extracted again.
+        """
         entry = self._path(key)
         if not entry.is_file():
             return None
         try:
             feats = ClipFeatures.load_npz(entry)
-            if not _valid(feats):
-                raise ValueError("bad array shapes")
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             log.warning("dropping unreadable cache entry %s (%s)", entry.name, exc)
-            try:
-                entry.unlink()
-            except OSError:
-                pass
+            self._drop(entry)
+            return None
+        why = entry_problem(feats, visual, audio)
+        if why:
+            log.debug("cache entry %s is a miss: %s", entry.name, why)
+            self._drop(entry)
             return None
         if path is not None:
             feats.path = str(path)
         return feats
+
+    @staticmethod
+    def _drop(entry: Path) -> None:
+        try:
+            entry.unlink()
+        except OSError:
+            pass
 
     def put(self, key: str, features: ClipFeatures) -> Path | None:
         """Store ``features`` under ``key`` atomically; a failed write only logs a warning."""

@@ -348,7 +348,7 @@ def _extract_one(
     key = None
     if store is not None:
         key = feature_key(fingerprint, visual, audio, clip_seconds, frames_per_clip)
-        hit = store.get(key, path=p)
+        hit = store.get(key, path=p, visual=visual, audio=audio)
         if hit is not None:
             report(progress, hit.n_clips, hit.n_clips, p.name)
             return hit, True

@@ -8,11 +8,11 @@ survive re-finding highlights unless the user asks to reset them (:func:`merge_f
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core import schema as sc
 from core._version import __version__
 from core.artifacts import Segment
 from core.errors import AvhdError
@@ -21,6 +21,7 @@ from core.fileio import write_json_atomic
 PROJECT_SCHEMA = 1
 PROJECT_FILENAME = "avhd_project.json"
 TARGET_MODES = ("fraction", "seconds")
+VIDEO_STATES = ("new", "extracting", "scored", "failed")
 
 
 class ProjectError(AvhdError):
@@ -47,14 +48,60 @@ class VideoState:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> VideoState:
+    def from_dict(cls, d: dict, where: str = "video", warnings: list[str] | None = None
+                  ) -> VideoState:
+        """Read one video's state (raises :class:`core.schema.SchemaError`).
+
+        A bad segment is dropped (with a line in ``warnings``); the others are kept.
+        """
+        d = sc.obj(d, where)
+        state = sc.string(d.get("state", "new"), f"{where}.state")
+        if state not in VIDEO_STATES:
+            raise sc.SchemaError(f"{where}.state: unknown state {sc.describe(state)}")
+        segments = []
+        for i, seg in enumerate(sc.array(d.get("segments", []), f"{where}.segments")):
+            try:
+                segments.append(Segment.from_dict(seg, f"{where}.segments[{i}]"))
+            except sc.SchemaError as exc:
+                _note(warnings, f"dropped a segment: {exc}")
         return cls(
-            state=str(d.get("state", "new")),
-            reason=str(d.get("reason", "")),
-            highlights=str(d.get("highlights", "")),
-            segments=[Segment.from_dict(s) for s in d.get("segments", [])],
-            edited=bool(d.get("edited", False)),
+            state=state,
+            reason=sc.string(d.get("reason", ""), f"{where}.reason"),
+            highlights=sc.string(d.get("highlights", ""), f"{where}.highlights"),
+            segments=segments,
+            edited=sc.boolean(d.get("edited", False), f"{where}.edited"),
         )
+
+
+def _note(warnings: list[str] | None, text: str) -> None:
+    if warnings is not None:
+        warnings.append(text)
+
+
+def _target(d: dict, warnings: list[str] | None) -> tuple[str, float]:
+    """The project's target (mode, value); a bad one is replaced by the default."""
+    try:
+        t = sc.obj(d.get("target", {}), "target")
+        mode = sc.string(t.get("mode", "fraction"), "target.mode")
+        if mode not in TARGET_MODES:
+            raise sc.SchemaError(f"target.mode: expected one of {', '.join(TARGET_MODES)}")
+        hi = 1.0 if mode == "fraction" else sc.MAX_SECONDS
+        value = sc.number(t.get("value", 0.2 if mode == "fraction" else 60.0), "target.value",
+                          0.0, hi)
+        if value <= 0:
+            raise sc.SchemaError("target.value: must be above 0")
+        return mode, value
+    except sc.SchemaError as exc:
+        _note(warnings, f"{exc}; the default target is used")
+        return "fraction", 0.2
+
+
+def _optional(read, value, where: str, default, warnings: list[str] | None):
+    try:
+        return read(value, where)
+    except sc.SchemaError as exc:
+        _note(warnings, f"{exc}; ignored")
+        return default
 
 
 @dataclass
@@ -96,23 +143,44 @@ class Project:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> Project:
+    def from_dict(cls, d: dict, warnings: list[str] | None = None) -> Project:
+        """Read a project dictionary.
+
+        A file that is not a project at all (not a dictionary, no or a future schema, no
+        root, ``videos`` not a dictionary) raises :class:`ProjectError`. Parts that are bad
+        on their own (a video entry, a segment, the target, the model path, the settings) are
+        dropped or reset, each with a line appended to ``warnings``; the rest is kept.
+        """
         if not isinstance(d, dict) or "schema" not in d:
             raise ProjectError("not an AVHD project file")
-        if int(d["schema"]) > PROJECT_SCHEMA:
-            raise ProjectError(
-                f"project schema {d['schema']} is newer than this AVHD understands "
-                f"({PROJECT_SCHEMA}); update AVHD"
-            )
-        target = d.get("target", {})
+        try:
+            schema = sc.integer(d["schema"], "schema")
+            if schema > PROJECT_SCHEMA:
+                raise ProjectError(
+                    f"project schema {schema} is newer than this AVHD understands "
+                    f"({PROJECT_SCHEMA}); update AVHD"
+                )
+            root = sc.string(sc.get(d, "root", "project"), "root")
+            videos_in = sc.obj(d.get("videos", {}), "videos")
+        except sc.SchemaError as exc:
+            raise ProjectError(str(exc)) from None
+        videos = {}
+        for key, value in videos_in.items():
+            try:
+                videos[key] = VideoState.from_dict(value, f"videos[{key!r}]", warnings)
+            except sc.SchemaError as exc:
+                _note(warnings, f"dropped a video entry: {exc}")
+        mode, value = _target(d, warnings)
+        config = _optional(lambda v, w: dict(sc.shallow(sc.obj(v, w), w)), d.get("config", {}),
+                           "config", {}, warnings)
         return cls(
-            root=str(d["root"]),
-            target_mode=str(target.get("mode", "fraction")),
-            target_value=float(target.get("value", 0.2)),
-            model_path=str(d.get("model", "")),
-            config=dict(d.get("config", {})),
-            videos={k: VideoState.from_dict(v) for k, v in d.get("videos", {}).items()},
-            saved_at=str(d.get("saved_at", "")),
+            root=root,
+            target_mode=mode,
+            target_value=value,
+            model_path=_optional(sc.string, d.get("model", ""), "model", "", warnings),
+            config=config,
+            videos=videos,
+            saved_at=_optional(sc.string, d.get("saved_at", ""), "saved_at", "", warnings),
         )
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -125,19 +193,39 @@ class Project:
             raise ProjectError(f"cannot save the project to {target}: {exc}") from exc
 
     @classmethod
-    def load(cls, path: str | Path) -> Project:
-        """Read a project; a corrupt or unknown file raises :class:`ProjectError`."""
+    def load(cls, path: str | Path, warnings: list[str] | None = None) -> Project:
+        """Read a project; a corrupt or unknown file raises :class:`ProjectError`.
+
+        Entries that are bad on their own are dropped, each noted in ``warnings``.
+        """
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ProjectError(f"no project file at {path}") from exc
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ProjectError(f"cannot read project {path}: {exc}") from exc
-        try:
-            return cls.from_dict(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProjectError(f"project {path} is malformed: {exc}") from exc
+        if not path.is_file():
+            raise ProjectError(f"no project file at {path}")
+        with sc.gc_paused():
+            try:  # NaN/Infinity parse here and are refused per field: one bad value drops
+                data = sc.read_json(path, "project", constants=True)  # an entry, not the file
+            except sc.SchemaError as exc:
+                raise ProjectError(
+                    f"cannot read project {path}: {_after_name(exc, path)}") from exc
+            try:
+                return cls.from_dict(data, warnings)
+            except ProjectError as exc:
+                raise ProjectError(f"project {path.name} is malformed: {exc}") from None
+
+
+def _after_name(exc: Exception, path: Path) -> str:
+    text = str(exc)
+    prefix = f"project {path.name}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def summarize(warnings: list[str]) -> str:
+    """One line for the warnings of :meth:`Project.load` ("" when there are none)."""
+    if not warnings:
+        return ""
+    n = len(warnings)
+    more = f" (and {n - 1} more)" if n > 1 else ""
+    return f"{n} bad part{'s' if n > 1 else ''} of the project skipped: {warnings[0]}{more}"
 
 
 def default_project_path(root: str | Path) -> Path:

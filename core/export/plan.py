@@ -8,16 +8,17 @@ renderer, timelines, segment lists, chapters) agrees on where each piece lands.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 
 from core.artifacts import VideoHighlights
 from core.errors import ExportError
+from core.schema import SchemaError
+from core.validate import fit_to_media
 
 PLAN_SCHEMA = 1
 ORDERS = ("source", "score")
@@ -86,11 +87,45 @@ class ReelPlan:
 
     @classmethod
     def from_dict(cls, d: dict) -> ReelPlan:
+        """Read a plan strictly (raises :class:`core.schema.SchemaError`)."""
+        from core import schema as sc
+
+        d = sc.obj(d, "plan")
+        entries = []
+        for i, e in enumerate(sc.array(sc.get(d, "entries", "plan"), "entries")):
+            w = f"entries[{i}]"
+            e = sc.obj(e, w)
+            start, end = sc.span(sc.get(e, "start", w), sc.get(e, "end", w), w)
+            entries.append(ReelEntry(sc.string(sc.get(e, "source", w), f"{w}.source"), start,
+                                     end, sc.number(e.get("score", 0.0), f"{w}.score")))
         return cls(
-            entries=[ReelEntry(**e) for e in d["entries"]],
-            settings=ReelSettings(**d.get("settings", {})),
-            title=d.get("title", "AVHD reel"),
+            entries=entries,
+            settings=_read_settings(sc.obj(d.get("settings", {}), "settings")),
+            title=sc.string(d.get("title", "AVHD reel"), "title"),
         )
+
+
+def _read_settings(d: dict) -> ReelSettings:
+    """``ReelSettings`` from a dictionary, each value of its default's type."""
+    from core import schema as sc
+
+    base = ReelSettings()
+    values = {}
+    for key, value in d.items():
+        if key not in ReelSettings.__dataclass_fields__:
+            raise sc.SchemaError(f"settings: unknown setting {key!r}")
+        default, w = getattr(base, key), f"settings.{key}"
+        if value is None and default is None:
+            values[key] = None
+        elif isinstance(default, bool):
+            values[key] = sc.boolean(value, w)
+        elif isinstance(default, int) or key in ("width", "height"):
+            values[key] = sc.integer(value, w, 0, 1 << 16)
+        elif isinstance(default, str):
+            values[key] = sc.string(value, w)
+        else:
+            values[key] = sc.number(value, w, 0.0, 1000.0)
+    return replace(base, **values)
 
 
 def as_rate(fps: float | Fraction | str) -> Fraction:
@@ -236,7 +271,8 @@ def plan_from_highlights(
 def load_highlights(path: str | Path) -> list[VideoHighlights]:
     """Load ``NAME.highlights.json`` files: one file, or every one in a folder (sorted).
 
-    Relative source paths are resolved against the JSON file's folder.
+    Relative source paths are resolved against the JSON file's folder. Each file is read
+    strictly (:mod:`core.schema`) and fitted to its probed source (:mod:`core.validate`).
     """
     p = Path(path)
     if p.is_dir():
@@ -254,10 +290,12 @@ def load_highlights(path: str | Path) -> list[VideoHighlights]:
     for f in files:
         try:
             vh = VideoHighlights.load(f)
+        except SchemaError as exc:  # one line naming the file and the field
+            raise ExportError(str(exc)) from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ExportError(f"cannot read highlights file {f}: {exc}") from exc
         vh.path = _resolve_source(vh.path, f.parent.resolve())
-        out.append(vh)
+        out.append(fit_to_media(vh).highlights)
     return out
 
 
@@ -269,4 +307,11 @@ def save_plan(plan: ReelPlan, path: str | Path) -> Path:
 
 
 def load_plan(path: str | Path) -> ReelPlan:
-    return ReelPlan.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    """Read a plan written by :func:`save_plan` (raises ``SchemaError``, one line)."""
+    from core.schema import read_json
+
+    try:
+        return ReelPlan.from_dict(read_json(path, "reel plan"))
+    except SchemaError as exc:
+        msg = str(exc)
+        raise SchemaError(msg if Path(path).name in msg else f"{Path(path).name}: {msg}") from None

@@ -6,11 +6,12 @@ import os
 
 import numpy as np
 import pytest
-from synth import BandEnergy, ColorHistogram
+from synth import BandEnergy, ColorHistogram, make_video
 
 from core.artifacts import ClipFeatures
 from core.cache import FeatureCache, cache_root, content_fingerprint, feature_key
 from core.errors import MediaError
+from core.extract import extract_file
 
 
 def _features(n: int = 3, audio: bool = True) -> ClipFeatures:
@@ -133,3 +134,81 @@ def test_unwritable_cache_only_warns(tmp_path, caplog):
     cache = FeatureCache(blocker / "sub")  # parent is a file: mkdir fails
     assert cache.put("12" * 32, _features()) is None
     assert "could not write cache entry" in caplog.text
+
+
+def _matching(n: int = 3) -> ClipFeatures:
+    """Features shaped as ColorHistogram()/BandEnergy() make them (24-d and 9-d)."""
+    rng = np.random.default_rng(1)
+    return ClipFeatures(
+        path="/somewhere/v.mp4",
+        content_key="abc",
+        clip_seconds=2.0,
+        bounds=np.column_stack([np.arange(n) * 2.0, np.arange(1, n + 1) * 2.0]),
+        visual=rng.random((n, 24), dtype=np.float32),
+        audio=rng.random((n, 9), dtype=np.float32),
+        visual_extractor=ColorHistogram.NAME,
+        audio_extractor=BandEnergy.NAME,
+    )
+
+
+def _damage(f: ClipFeatures, damage: str) -> ClipFeatures:
+    if damage == "visual_dim":
+        f.visual = f.visual[:, :7]
+    elif damage == "audio_dim":
+        f.audio = np.zeros((f.n_clips, 527), np.float32)
+    elif damage == "nan_audio":
+        f.audio[1, 2] = np.nan
+    elif damage == "inf_visual":
+        f.visual[0, 0] = np.inf
+    elif damage == "nan_bounds":
+        f.bounds[2, 1] = np.nan
+    elif damage == "reversed_bounds":
+        f.bounds[1] = [4.0, 1.0]
+    elif damage == "negative_bounds":
+        f.bounds[0, 0] = -6.0
+    elif damage == "clip_count":
+        f.audio = f.audio[:-1]
+    elif damage == "other_extractor":
+        f.visual_extractor = "effnet-lite0"
+    elif damage == "silent_without_reason":
+        f.audio, f.audio_missing = None, None
+    return f
+
+
+WRONG = ["visual_dim", "audio_dim", "nan_audio", "inf_visual", "nan_bounds", "reversed_bounds",
+         "negative_bounds", "clip_count", "other_extractor", "silent_without_reason", "dtype"]
+
+
+@pytest.mark.parametrize("damage", WRONG)
+def test_entry_that_loads_but_is_wrong_is_a_miss(tmp_path, damage, caplog):
+    cache = FeatureCache(tmp_path)
+    v, a = ColorHistogram(), BandEnergy()
+    key = "9a" * 32
+    entry = cache.put(key, _matching())
+    assert cache.get(key, visual=v, audio=a) is not None  # the intact entry is served
+    if damage == "dtype":  # float64 visual features, as no AVHD version writes them
+        good = _matching()
+        np.savez(entry, bounds=good.bounds, visual=good.visual.astype(np.float64),
+                 audio=good.audio, meta=np.load(entry)["meta"])
+    else:
+        _damage(_matching(), damage).save_npz(entry)
+    caplog.set_level("DEBUG", logger="core.cache")
+    assert cache.get(key, visual=v, audio=a) is None
+    assert not entry.exists()
+    assert "is a miss" in caplog.text
+
+
+def test_a_wrong_entry_is_extracted_again(tmp_path):
+    visual, audio = ColorHistogram(), BandEnergy()
+    video = make_video(tmp_path / "a.mp4", duration=4)
+    first = extract_file(video, visual, audio)
+    (entry,) = FeatureCache().root.glob("*/*.npz")
+    stale = ClipFeatures.load_npz(entry)
+    stale.audio = np.full((stale.n_clips, 527), np.nan, np.float32)  # another extractor's width
+    stale.save_npz(entry)
+    calls = visual.calls
+    again = extract_file(video, visual, audio)
+    assert visual.calls > calls  # not served: computed again
+    assert again.audio.shape == first.audio.shape == (first.n_clips, audio.dim)
+    np.testing.assert_allclose(again.audio, first.audio)
+    assert ClipFeatures.load_npz(entry).audio.shape[1] == audio.dim  # the entry is rewritten
