@@ -94,7 +94,8 @@ class ResultPlan:
         """Refuse now (before any work) what the run could not write later."""
         probe_writable(self.out_dir)
         m = Manifest.load(self.out_dir)
-        if m.library and m.library != self.library:
+        moved = Path(self.library) == self.out_dir.resolve().parent  # the library's own folder
+        if m.library and m.library != self.library and not moved:
             raise OutputError(
                 f"{printable(self.out_dir)} holds the results of another library "
                 f"({printable(m.library)}); choose another output folder (--out)"
