@@ -26,7 +26,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -148,7 +148,12 @@ def updating(folder: str | os.PathLike) -> Iterator[Manifest]:
     with _locked(folder):
         m = Manifest.load(folder)
         adopt_legacy(m)
-        yield m
+        try:
+            yield m
+        except BaseException:  # keep what was written before the failure listed as AVHD's
+            with suppress(OSError):
+                m.save()
+            raise
         m.save()
 
 
