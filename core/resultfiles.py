@@ -182,6 +182,19 @@ def write_library(
     return written, notes
 
 
+def check_exports(inputs, out_dir: str | os.PathLike | None, formats: Iterable[str]) -> None:
+    """Refuse before ``find`` starts the library reels/timelines ``--export`` could not write
+    (``library.reel.EXT`` in the results folder, for a folder of videos)."""
+    from core.export import get_format
+
+    items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    folder = Path(out_dir) if out_dir else default_out_dir(inputs)
+    for fmt in formats:
+        suffix = get_format(fmt).suffix
+        if len(items) == 1 and Path(items[0]).is_dir():
+            check_output(folder / f"library.reel{suffix}", what="export")
+
+
 def current_results(folder: str | os.PathLike) -> list[Path] | None:
     """The current ``NAME.highlights.json`` of a results folder, by its manifest (sorted);
     ``None`` when the folder has no manifest listing results (a folder from an older AVHD,

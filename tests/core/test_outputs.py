@@ -345,3 +345,13 @@ def test_a_video_put_in_place_of_an_avhd_reel_is_not_overwritten(lib, tmp_path, 
     assert main(["export", str(hl), "--format", "mp4", "--out", str(reel)]) == 1
     _one_line_error(capsys, "it is a video file")
     assert _sha(reel) == before and res.highlights
+
+
+def test_find_export_target_is_checked_before_the_work(lib, capsys):
+    find_highlights(lib, FindConfig(**FAST, direct=True))
+    out = lib / OUTPUT_DIRNAME
+    theirs = make_text(out / "library.reel.edl", "an editor's own timeline\n")
+    before = _sha(theirs), _sha(out / "a.mp4.highlights.json")
+    assert main(["find", str(lib), *ARGS, "--epochs", "1", "--export", "edl"]) == 1
+    _one_line_error(capsys, "AVHD did not write it")
+    assert (_sha(theirs), _sha(out / "a.mp4.highlights.json")) == before
