@@ -289,3 +289,16 @@ def test_leftover_workers_are_held_until_they_finish(qtbot):
     release.set()
     qtbot.waitUntil(lambda: not running_threads(), timeout=10_000)
     assert wait_for_workers(0) == []
+
+
+def test_a_bad_results_file_is_skipped_and_the_others_load(qtbot, settings, folder, caplog):
+    b = str((folder / "b.mp4").resolve())
+    results = folder / OUTPUT_DIRNAME / highlights_filename(b, folder.resolve())
+    text = results.read_text(encoding="utf-8")
+    results.write_text(text.replace('"duration": 8', '"duration": NaN', 1), encoding="utf-8")
+    assert "NaN" in results.read_text(encoding="utf-8")
+    win = _open(qtbot, settings, folder)
+    assert win.library.find("a.mp4").highlights is not None
+    assert win.library.find("b.mp4").highlights is None
+    assert f"ignoring unreadable {results.name}" in caplog.text and "NaN" in caplog.text
+    win.close()
