@@ -302,3 +302,22 @@ def test_a_bad_results_file_is_skipped_and_the_others_load(qtbot, settings, fold
     assert win.library.find("b.mp4").highlights is None
     assert f"ignoring unreadable {results.name}" in caplog.text and "NaN" in caplog.text
     win.close()
+
+
+def test_open_project_with_a_bad_entry_opens_the_rest_and_backs_the_file_up(qtbot, settings,
+                                                                            folder):
+    other = folder.parent / "elsewhere.json"
+    text = json.dumps({"schema": 1, "root": str(folder), "videos": {
+        "a.mp4": {"state": "scored", "edited": True, "segments": [{"start": 2, "end": 3}]},
+        "b.mp4": ["not", "an", "entry"]}})
+    other.write_text(text, encoding="utf-8")
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.probe_finished, timeout=20_000):
+        assert win.open_project(str(other))
+    assert _segs(win, "a.mp4") == [(2.0, 3.0, True)]
+    problem = win.problems.reasons()[""]
+    assert problem.startswith("1 bad part of the project skipped: dropped a video entry")
+    assert (folder.parent / "elsewhere.json.bak").read_text(encoding="utf-8") == text
+    win.warning_box.close()
+    win.close()
