@@ -188,7 +188,25 @@ def main(argv: list[str] | None = None) -> int:
         win.probe_finished.connect(win.find_highlights, once)
     if args.open:
         win.open_folder(args.open)
-    return app.exec()
+    rc = app.exec()
+    return _finish_background_work(rc)
+
+
+def _finish_background_work(rc: int, timeout_s: float = 30.0) -> int:
+    """After the window closed: let cancelled workers reach their next check, then exit.
+
+    The window is already gone and the project saved; a worker still inside a long native
+    call past ``timeout_s`` is abandoned (``os._exit``), since Qt aborts on a running thread.
+    """
+    from avhd_gui.workers import wait_for_workers
+
+    left = wait_for_workers(int(timeout_s * 1000))
+    if left:
+        names = ", ".join(t.objectName() for t in left)
+        print(f"{PROG}: stopped waiting for {names} after {timeout_s:g} s", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(rc)
+    return rc
 
 
 def _select(win, name: str) -> None:

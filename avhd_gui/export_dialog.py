@@ -290,9 +290,8 @@ class ExportDialog(QDialog):
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.path).parent)))
 
     def closeEvent(self, event) -> None:
-        if self.thread is not None:
-            self.cancel()
-            self.wait()
+        if self.thread is not None:  # the export stops at its next check; closing never
+            self.cancel()  # blocks on it (the thread's end still updates this dialog)
         super().closeEvent(event)
 
     def reject(self) -> None:  # Esc: cancel a running export first, then close

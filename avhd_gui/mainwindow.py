@@ -41,10 +41,13 @@ from avhd_gui.retrain import CurrentModel
 from avhd_gui.settings import AppSettings, find_config
 from avhd_gui.timeline import CURVES, TimelineWidget
 from avhd_gui.window_files import FileCommands
-from avhd_gui.workers import Probe, ProbeWorker, start_worker
+from avhd_gui.workers import Probe, ProbeWorker, start_worker, wait_for_workers
 from core.errors import AvhdError
 
 log = logging.getLogger(__name__)
+
+#: how long closing the window waits for cancelled workers before it closes anyway
+QUIT_GRACE_MS = 1000
 
 
 def about_html() -> str:
@@ -686,13 +689,20 @@ class MainWindow(FileCommands, QMainWindow):
             super().closeEvent(event)
             return
         self._closed = True
-        self.project.flush()
+        self.project.flush()  # first: a pending autosave is written whatever happens next
+        keep = []
         if self.export_dialog is not None:
-            self.export_dialog.close()
+            keep.append((self.export_dialog.thread, self.export_dialog.worker))
+            self.export_dialog.close()  # cancels a running export, does not wait for it
         if self.finder.is_running():
+            keep.append((self.finder.thread, self.finder.worker))
             self.finder.cancel()
-            self.finder.wait(15_000)
-        self._stop_probe()
+        if self._probe_worker is not None:
+            keep.append((self._probe_thread, self._probe_worker))
+            self._probe_worker.token.cancel()
         self.player.clear()
         self.settings.save_window(self.saveGeometry(), self.saveState())
+        left = wait_for_workers(QUIT_GRACE_MS, keep)  # a short grace, never a long join
+        if left:
+            log.info("closing; %d cancelled task(s) finish in the background", len(left))
         super().closeEvent(event)

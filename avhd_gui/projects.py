@@ -198,8 +198,8 @@ class ProjectController(QObject):
                     info = ModelInfo.from_dict(info)
                 except SchemaError as exc:
                     log.warning("ignoring the project's model facts: %s", exc)
-                    info = ModelInfo()
-                if info.path and not Path(info.path).is_file():
+                    info = None
+                if info is not None and info.path and not Path(info.path).is_file():
                     log.info("the project's model %s is gone", info.path)
                     info = None
                 self.model.set(info)

@@ -248,6 +248,9 @@ class TaskWorker(QObject):
 
 
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
+#: threads (and their workers) left running when their owner went away (the window was
+#: closed): held here until they finish, so Qt never destroys a running thread
+_leftover: list[tuple[QThread, QObject | None]] = []
 
 
 def running_threads() -> list[QThread]:
@@ -260,6 +263,31 @@ def running_threads() -> list[QThread]:
         except RuntimeError:  # its C++ object is gone: finished and deleted
             continue
     return out
+
+
+def wait_for_workers(timeout_ms: int, keep: list[tuple[QThread, QObject | None]] = ()
+                     ) -> list[QThread]:
+    """Wait at most ``timeout_ms`` in all for the running worker threads; return those left.
+
+    Used when quitting, after every worker was asked to cancel: the window does not block
+    on a worker that is inside a long native call. ``keep`` pairs (thread, worker) whose
+    owners are going away; those still running are held until they finish.
+    """
+    deadline = time.monotonic() + max(0, timeout_ms) / 1000
+    for t in running_threads():
+        left = int((deadline - time.monotonic()) * 1000)
+        if left <= 0:
+            break
+        t.wait(left)
+    _leftover[:] = [(t, w) for t, w in [*_leftover, *keep] if t is not None and _running(t)]
+    return running_threads()
+
+
+def _running(thread: QThread) -> bool:
+    try:
+        return not thread.isFinished()
+    except RuntimeError:  # its C++ object is gone
+        return False
 
 
 def start_worker(worker: QObject) -> QThread:

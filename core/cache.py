@@ -21,6 +21,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from core.artifacts import ClipFeatures
 from core.errors import MediaError
 
@@ -122,6 +124,7 @@ def entry_problem(f: ClipFeatures, visual=None, audio=None) -> str:
     an audio extractor is in use and the source had sound.
     """
     why = f.problem(getattr(visual, "dim", 0) or 0, getattr(audio, "dim", 0) or 0)
+    why = why or _off_grid(f)
     if why or visual is None:  # no extractors given: only the arrays themselves are checked
         return why
     if f.visual_extractor != visual.NAME:
@@ -132,6 +135,19 @@ def entry_problem(f: ClipFeatures, visual=None, audio=None) -> str:
         return "has no audio features and no reason why"
     if audio is not None and f.audio is not None and f.audio_extractor != audio.NAME:
         return f"made by audio extractor {f.audio_extractor!r}, not {audio.NAME!r}"
+    return ""
+
+
+def _off_grid(f: ClipFeatures, tol: float = 1e-4) -> str:
+    """Clips are cut on a grid of ``clip_seconds`` (``core.media.clip_bounds``): consecutive,
+    evenly spaced, none longer than one clip."""
+    b, step = f.bounds, float(f.clip_seconds)
+    if f.n_clips > 1 and (np.abs(np.diff(b[:, 0]) - step) > tol).any():
+        return f"clip starts are not {step:g} s apart"
+    if f.n_clips > 1 and (np.abs(b[1:, 0] - b[:-1, 1]) > tol).any():
+        return "clips are not consecutive"
+    if f.n_clips > 1 and ((b[:, 1] - b[:, 0]) > step + tol).any():
+        return f"a clip is longer than {step:g} s"
     return ""
 
 

@@ -26,7 +26,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -148,7 +148,12 @@ def updating(folder: str | os.PathLike) -> Iterator[Manifest]:
     with _locked(folder):
         m = Manifest.load(folder)
         adopt_legacy(m)
-        yield m
+        try:
+            yield m
+        except BaseException:  # keep what was written before the failure listed as AVHD's
+            with suppress(OSError):
+                m.save()
+            raise
         m.save()
 
 
@@ -225,11 +230,15 @@ def adopt_legacy(m: Manifest) -> None:
             continue
 
 
-def written_by_avhd(path: str | os.PathLike) -> bool:
-    """True when ``path`` is listed in its folder's manifest (or is a legacy AVHD result)."""
+def written_by_avhd(path: str | os.PathLike, *, unchanged: bool = False) -> bool:
+    """True when ``path`` is listed in its folder's manifest (or is a legacy AVHD result).
+
+    With ``unchanged``, a listed file must also still have the size and time AVHD left it
+    with (a video someone put in place of an AVHD reel is theirs)."""
     p = Path(path)
-    if Manifest.load(p.parent).owns(p.name):
-        return True
+    m = Manifest.load(p.parent)
+    if m.owns(p.name):
+        return m.unchanged(p) if unchanged else True
     try:
         return _legacy_output(p)
     except OSError:
@@ -276,10 +285,10 @@ def check_output(
             raise OutputError(f"refusing to write {what} over {shown}: it is a source video")
     if st is None:
         return target
-    owned = written_by_avhd(target)
-    if looks_like_footage(target) and not owned:
-        raise OutputError(f"refusing to write {what} over {shown}: it is a video file")
-    if not owned:
+    if looks_like_footage(target):
+        if not written_by_avhd(target, unchanged=True):
+            raise OutputError(f"refusing to write {what} over {shown}: it is a video file")
+    elif not written_by_avhd(target):  # a result edited by hand is still AVHD's file
         raise OutputError(
             f"refusing to write {what} over {shown}: the file exists and AVHD did not write it"
         )

@@ -22,6 +22,7 @@ from core.errors import AvhdError, ModelError
 from core.fsnames import printable
 from core.media import TRUNCATED
 from core.model import ModelConfig
+from core.outputs import OUTPUT_DIRNAME  # noqa: F401 - part of this module's API
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 from core.pseudo import (
     PseudoScores,
@@ -30,14 +31,12 @@ from core.pseudo import (
     pseudo_highlights,
     training_targets,
 )
+from core.resultfiles import MODEL_FILENAME, SUMMARY_FILENAME  # noqa: F401 - API
 from core.selection import select_segments
 from core.training import Checkpoint, predict_many, preset, train
 
 log = logging.getLogger(__name__)
 
-OUTPUT_DIRNAME = "avhd_highlights"
-MODEL_FILENAME = "model.pt"
-SUMMARY_FILENAME = "library_summary.csv"
 COLLAPSE_NOTE = (
     "the model collapsed to a constant score; clips are ranked by their pseudo-highlight "
     "scores instead"

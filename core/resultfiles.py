@@ -94,7 +94,8 @@ class ResultPlan:
         """Refuse now (before any work) what the run could not write later."""
         probe_writable(self.out_dir)
         m = Manifest.load(self.out_dir)
-        if m.library and m.library != self.library:
+        moved = Path(self.library) == self.out_dir.resolve().parent  # the library's own folder
+        if m.library and m.library != self.library and not moved:
             raise OutputError(
                 f"{printable(self.out_dir)} holds the results of another library "
                 f"({printable(m.library)}); choose another output folder (--out)"
@@ -179,6 +180,19 @@ def write_library(
         m.library = plan.library
         m.results = current
     return written, notes
+
+
+def check_exports(inputs, out_dir: str | os.PathLike | None, formats: Iterable[str]) -> None:
+    """Refuse before ``find`` starts the library reels/timelines ``--export`` could not write
+    (``library.reel.EXT`` in the results folder, for a folder of videos)."""
+    from core.export import get_format
+
+    items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    folder = Path(out_dir) if out_dir else default_out_dir(inputs)
+    for fmt in formats:
+        suffix = get_format(fmt).suffix
+        if len(items) == 1 and Path(items[0]).is_dir():
+            check_output(folder / f"library.reel{suffix}", what="export")
 
 
 def current_results(folder: str | os.PathLike) -> list[Path] | None:

@@ -8,6 +8,7 @@ clips for training and scoring, so memory stays bounded on libraries of any size
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -19,7 +20,7 @@ import torch
 from core._version import __version__
 from core.device import resolve_device
 from core.errors import ModelError
-from core.fileio import atomic_path
+from core.fileio import write_atomic
 from core.model import HighlightNet, ModelConfig, build_model
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -119,10 +120,12 @@ class Checkpoint:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write the checkpoint atomically."""
-        with atomic_path(path) as tmp:
-            torch.save(self.to_dict(), tmp)
-        return Path(path)
+        """Write the checkpoint atomically. It is serialised in memory first, so a full disk
+        or a read-only folder is a plain ``OSError`` (torch's writer reports neither)."""
+        buf = io.BytesIO()
+        torch.save(self.to_dict(), buf)
+        data = buf.getvalue()
+        return write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
     @classmethod
     def load(cls, path: str | Path) -> Checkpoint:

@@ -14,7 +14,6 @@ POSIX only (FIFOs, symbolic links, a name that is not UTF-8).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,17 +33,6 @@ class HostileLibrary:
     skipped: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     outputs: list[Path] = field(default_factory=list)
-
-    def sources(self) -> dict[str, str]:
-        """SHA-256 of every regular file under the root (outputs included), by path."""
-        out = {}
-        for dirpath, _dirs, files in os.walk(self.root):
-            for name in files:
-                p = Path(dirpath) / name
-                if p.is_symlink() or not p.is_file():
-                    continue
-                out[os.fsencode(str(p)).hex()] = hashlib.sha256(p.read_bytes()).hexdigest()
-        return out
 
 
 def make_hostile_library(root: str | os.PathLike, duration: float = 4.0) -> HostileLibrary:

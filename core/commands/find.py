@@ -14,6 +14,7 @@ from core.commands._common import (
 )
 from core.fsnames import printable
 from core.pipeline import find_highlights
+from core.resultfiles import check_exports
 
 NAME = "find"
 HELP = "find highlights in a folder of videos (extract, learn, score, select)"
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     cfg.model_path = args.model
     cfg.direct = args.direct
+    check_exports(args.folder, args.out, args.export)  # before the work
     bars = StageBars()
     try:
         result = find_highlights(args.folder, cfg, out_dir=args.out, progress=bars)

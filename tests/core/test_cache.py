@@ -170,13 +170,16 @@ def _damage(f: ClipFeatures, damage: str) -> ClipFeatures:
         f.audio = f.audio[:-1]
     elif damage == "other_extractor":
         f.visual_extractor = "effnet-lite0"
+    elif damage == "off_grid":  # bounds of another clip length: would select the wrong times
+        f.bounds = f.bounds / 10
     elif damage == "silent_without_reason":
         f.audio, f.audio_missing = None, None
     return f
 
 
 WRONG = ["visual_dim", "audio_dim", "nan_audio", "inf_visual", "nan_bounds", "reversed_bounds",
-         "negative_bounds", "clip_count", "other_extractor", "silent_without_reason", "dtype"]
+         "negative_bounds", "clip_count", "other_extractor", "silent_without_reason", "dtype",
+         "off_grid"]
 
 
 @pytest.mark.parametrize("damage", WRONG)

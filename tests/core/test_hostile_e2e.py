@@ -39,11 +39,12 @@ def _leftovers(root):
 
 
 def test_find_on_the_hostile_library(tmp_path, capsys):
-    lib = make_hostile_library(tmp_path / "lib")
+    lib = make_hostile_library(tmp_path / "lib", duration=2.0)
     kept = [*lib.good, *(lib.root / n for n in lib.failed), *lib.outputs[1:]]
     before = _hashes(kept)
     argv = ["find", str(lib.root), *ARGS, "--epochs", "2",
-            "--export", "edl", "--export", "fcpxml", "--export", "mp4"]  # fmt: skip
+            "--export", "edl", "--export", "fcpxml", "--export", "fcp7",
+            "--export", "mp4"]  # fmt: skip
     assert main(argv) == 0
     cap = capsys.readouterr()
     text = cap.out + cap.err
@@ -60,8 +61,12 @@ def test_find_on_the_hostile_library(tmp_path, capsys):
     assert len(results) == len(lib.good)
     loaded = sorted(h.path for h in load_highlights(out))
     assert loaded == sorted(str(p.resolve()) for p in lib.good)
-    for ext in ("edl", "fcpxml", "mp4"):
+    for ext in ("edl", "fcpxml", "xml", "mp4"):
         assert (out / f"library.reel.{ext}").stat().st_size > 0
+    import opentimelineio as otio
+
+    edl = otio.adapters.read_from_file(str(out / "library.reel.edl"))
+    assert len(list(edl.find_clips())) == len(lib.good)  # one piece per good video
     assert "8 pieces" in cap.err  # the rendered reel holds one piece per good video
     assert _hashes(kept) == before
     assert _leftovers(lib.root) == []

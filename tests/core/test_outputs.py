@@ -324,3 +324,34 @@ def test_manifest_lists_what_find_wrote(lib):
     assert set(m["results"].values()) == {f"{n}.mp4.highlights.json" for n in "abc"}
     assert {"model.pt", "library_summary.csv"} <= set(m["files"])
     shutil.rmtree(lib / OUTPUT_DIRNAME)
+
+
+def test_a_renamed_library_still_owns_its_results_folder(lib, tmp_path):
+    find_highlights(lib, FindConfig(**FAST, direct=True))
+    moved = lib.rename(tmp_path / "trip 2")
+    res = find_highlights(moved, FindConfig(**FAST, direct=True))
+    assert len(res.highlights) == 3
+
+
+def test_a_video_put_in_place_of_an_avhd_reel_is_not_overwritten(lib, tmp_path, capsys):
+    res = find_highlights(lib, FindConfig(**FAST, direct=True))
+    reel = tmp_path / "reel.mp4"
+    hl = lib / OUTPUT_DIRNAME / "a.mp4.highlights.json"
+    assert main(["export", str(hl), "--format", "mp4", "--out", str(reel)]) == 0
+    assert main(["export", str(hl), "--format", "mp4", "--out", str(reel)]) == 0  # AVHD's
+    copy_as(lib / "b.mp4", reel)  # the user's own video now, under the reel's name
+    before = _sha(reel)
+    capsys.readouterr()
+    assert main(["export", str(hl), "--format", "mp4", "--out", str(reel)]) == 1
+    _one_line_error(capsys, "it is a video file")
+    assert _sha(reel) == before and res.highlights
+
+
+def test_find_export_target_is_checked_before_the_work(lib, capsys):
+    find_highlights(lib, FindConfig(**FAST, direct=True))
+    out = lib / OUTPUT_DIRNAME
+    theirs = make_text(out / "library.reel.edl", "an editor's own timeline\n")
+    before = _sha(theirs), _sha(out / "a.mp4.highlights.json")
+    assert main(["find", str(lib), *ARGS, "--epochs", "1", "--export", "edl"]) == 1
+    _one_line_error(capsys, "AVHD did not write it")
+    assert (_sha(theirs), _sha(out / "a.mp4.highlights.json")) == before

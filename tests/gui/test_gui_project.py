@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,160 @@ def test_screenshot_mode_shows_the_saved_edits_and_writes_nothing(qtbot, setting
     assert shot.playhead.position == pytest.approx(1.5) and shot.timeline.current_index() == 0
     shot.close()
     assert project.stat().st_mtime_ns == stamp
+
+
+# --- project files with wrong types (issue 14) ------------------------------------------
+
+@pytest.mark.parametrize("doc", [
+    {"schema": 1, "root": "/x", "videos": []},
+    {"schema": 1, "root": ["not", "a", "path"], "videos": {}},
+    {"schema": 1e999, "root": "/x"},
+    "deep",
+])
+def test_a_project_of_the_wrong_shape_is_moved_aside_and_the_folder_opens(qtbot, settings,
+                                                                          folder, doc):
+    bad = folder / PROJECT_FILENAME
+    text = ('{"schema": 1, "root": "/x", "videos": ' + "[" * 50_000 + "]" * 50_000 + "}"
+            if doc == "deep" else json.dumps(doc))
+    bad.write_text(text, encoding="utf-8")
+    (folder / (PROJECT_FILENAME + ".bak")).write_text("an older backup", encoding="utf-8")
+    win = _open(qtbot, settings, folder)
+    assert win.library.rowCount() == 4 and win.library.find("a.mp4").highlights is not None
+    aside = folder / (PROJECT_FILENAME + ".bak2")  # the older backup is never overwritten
+    assert aside.read_text(encoding="utf-8") == text
+    assert (folder / (PROJECT_FILENAME + ".bak")).read_text(encoding="utf-8") == "an older backup"
+    problem = win.problems.reasons()[""]
+    assert "\n" not in problem and "moved to avhd_project.json.bak2" in problem
+    win.warning_box.close()
+    win.close()
+
+
+def test_bad_entries_are_dropped_the_rest_restored_and_the_original_kept(qtbot, settings,
+                                                                         folder):
+    good = {"state": "scored", "edited": True, "segments": [
+        {"start": 0.5, "end": 1.5, "score": 0.4, "keep": True},
+        {"start": float("nan"), "end": 2.0}, {"start": -2.0, "end": 1.0},
+        {"start": 2.0, "end": 3.0, "keep": "false"}]}
+    doc = {"schema": 1, "root": str(folder), "target": "abc", "model": {"path": 1},
+           "config": {"model_info": {"path": "", "n_videos": "many"}},
+           "videos": {"a.mp4": good, "b.mp4": "scored", "sub/c.mp4": {"state": 3}}}
+    project = folder / PROJECT_FILENAME
+    text = json.dumps(doc)
+    project.write_text(text, encoding="utf-8")
+    win = _open(qtbot, settings, folder)
+    assert win.library.rowCount() == 4
+    assert _segs(win, "a.mp4") == [(0.5, 1.5, True)]  # the good segment of the good entry
+    assert win.selection.is_edited(win.library.find("a.mp4").path)
+    assert not win.selection.is_edited(win.library.find("b.mp4").path)
+    assert win.target.target.mode == "fraction" and win.model.info is None
+    problem = win.problems.reasons()[""]
+    assert problem.startswith("7 bad parts of the project skipped:") and "\n" not in problem
+    assert "kept as avhd_project.json.bak" in problem
+    assert (folder / (PROJECT_FILENAME + ".bak")).read_text(encoding="utf-8") == text
+    assert project.read_text(encoding="utf-8") == text  # nothing written until an edit
+    win.warning_box.close()
+    win.selection.toggle_keep(win.library.find("a.mp4").path, 0)
+    win.close()
+    saved = Project.load(project)
+    assert [s.keep for s in saved.videos["a.mp4"].segments] == [False]
+
+
+def test_restoring_a_project_matches_keys_without_scanning_the_library(qtbot, settings, folder,
+                                                                       monkeypatch):
+    from avhd_gui.library import LibraryModel
+
+    videos = {f"gone/v{i}.mp4": {"state": "scored", "edited": True,
+                                 "segments": [{"start": 0, "end": 1}]} for i in range(300)}
+    videos["a.mp4"] = {"state": "scored", "edited": True, "segments": [{"start": 2, "end": 3}]}
+    (folder / PROJECT_FILENAME).write_text(json.dumps(
+        {"schema": 1, "root": str(folder), "videos": videos}), encoding="utf-8")
+    calls = []
+    original = LibraryModel._match
+    monkeypatch.setattr(LibraryModel, "_match",
+                        lambda self, path: calls.append(path) or original(self, path))
+    win = _open(qtbot, settings, folder)
+    assert _segs(win, "a.mp4") == [(2.0, 3.0, True)]
+    assert len(calls) < 10  # one lookup per saved result, not a library scan per project key
+    win.close()
+    assert len(Project.load(folder / PROJECT_FILENAME).videos) == 301  # gone videos are kept
+
+
+# --- quitting (issue 14, item 16 on the app side) ---------------------------------------
+
+def test_closing_during_a_blocked_run_saves_returns_promptly_and_cancels(qtbot, settings,
+                                                                         folder):
+    from avhd_gui.workers import running_threads
+
+    win = _open(qtbot, settings, folder)
+    release, entered, tokens = threading.Event(), threading.Event(), []
+
+    def blocked_find(inputs, config, *, cancel, **_kwargs):
+        tokens.append(cancel)
+        entered.set()
+        release.wait(60)  # a long native call that checks nothing until it returns
+        cancel.check()
+
+    a = win.library.find("a.mp4").path
+    assert win.finder.start(win.library.folder, win.library.paths(), None,
+                            find_fn=blocked_find)
+    assert entered.wait(10)
+    win.selection.toggle_keep(a, 0)
+    assert win.project.pending()  # the autosave has not run yet
+    try:
+        t0 = time.monotonic()
+        win.close()
+        elapsed = time.monotonic() - t0
+        assert tokens[0].cancelled and win.finder.thread.isRunning()  # not joined
+        assert elapsed < 5.0  # generous: the grace is one second; it used to wait 15 s
+        saved = Project.load(folder / PROJECT_FILENAME)
+        assert saved.videos["a.mp4"].edited and not saved.videos["a.mp4"].segments[0].keep
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not running_threads(), timeout=10_000)
+
+
+def test_leftover_workers_are_held_until_they_finish(qtbot):
+    from avhd_gui.workers import TaskWorker, running_threads, start_worker, wait_for_workers
+
+    release = threading.Event()
+    worker = TaskWorker(lambda progress, cancel: release.wait(30))
+    thread = start_worker(worker)
+    left = wait_for_workers(100, [(thread, worker)])
+    assert [t.objectName() for t in left] == ["TaskWorker"]
+    del worker, thread
+    gc.collect()  # the owner dropped them: the registry keeps the running thread alive
+    release.set()
+    qtbot.waitUntil(lambda: not running_threads(), timeout=10_000)
+    assert wait_for_workers(0) == []
+
+
+def test_a_bad_results_file_is_skipped_and_the_others_load(qtbot, settings, folder, caplog):
+    b = str((folder / "b.mp4").resolve())
+    results = folder / OUTPUT_DIRNAME / highlights_filename(b, folder.resolve())
+    text = results.read_text(encoding="utf-8")
+    results.write_text(text.replace('"duration": 8', '"duration": NaN', 1), encoding="utf-8")
+    assert "NaN" in results.read_text(encoding="utf-8")
+    win = _open(qtbot, settings, folder)
+    assert win.library.find("a.mp4").highlights is not None
+    assert win.library.find("b.mp4").highlights is None
+    assert f"ignoring unreadable {results.name}" in caplog.text and "NaN" in caplog.text
+    win.close()
+
+
+def test_open_project_with_a_bad_entry_opens_the_rest_and_backs_the_file_up(qtbot, settings,
+                                                                            folder):
+    other = folder.parent / "elsewhere.json"
+    text = json.dumps({"schema": 1, "root": str(folder), "videos": {
+        "a.mp4": {"state": "scored", "edited": True, "segments": [{"start": 2, "end": 3}]},
+        "b.mp4": ["not", "an", "entry"]}})
+    other.write_text(text, encoding="utf-8")
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.probe_finished, timeout=20_000):
+        assert win.open_project(str(other))
+    assert _segs(win, "a.mp4") == [(2.0, 3.0, True)]
+    problem = win.problems.reasons()[""]
+    assert problem.startswith("1 bad part of the project skipped: dropped a video entry")
+    assert (folder.parent / "elsewhere.json.bak").read_text(encoding="utf-8") == text
+    win.warning_box.close()
+    win.close()
