@@ -6,44 +6,54 @@ import argparse
 from pathlib import Path
 
 from core.commands._common import (
-    StageBars,
     add_extract_options,
+    add_input_options,
     add_method_options,
     config_from_args,
+    progress_for,
 )
 from core.errors import AvhdError
-from core.pipeline import analyse, extract_for
 
 NAME = "train"
 HELP = "train (or fine-tune) a highlight model on a folder of videos"
+EPILOG = """\
+examples:
+  avhd train FOLDER --out my_model.pt
+  avhd train MORE_FOOTAGE --init my_model.pt --out tuned.pt     fine-tune
+  avhd train FOLDER --out m.pt --preset tvsum --epochs 20 --seed 1
+
+exit status: 0 trained on every video, 1 nothing usable, 3 some files failed, 2 usage error
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder", help="folder of videos to learn from")
     p.add_argument("--out", required=True, help="model file to write (e.g. my_model.pt)")
-    p.add_argument("--init", help="fine-tune from this model instead of starting afresh")
+    p.add_argument("--init", help="fine-tune from this model (default: start afresh)")
+    add_input_options(p)
     add_method_options(p)
     add_extract_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.api import train_model
+
     cfg = config_from_args(args)
-    cfg.init_model = args.init
     out = Path(args.out)
     if out.is_dir():
         raise AvhdError(f"--out must be a model file path; {out} is a folder")
-    bars = StageBars()
+    bars = progress_for(args, cfg.clip_seconds)
     try:
-        rep = extract_for(args.folder, cfg, progress=bars)
-        feats = [f for f in rep.features if f.n_clips > 0]
-        _, ckpt, _, notes = analyse(feats, cfg, progress=bars)
+        result = train_model(
+            args.folder, out, init=args.init, config=cfg, progress=bars,
+            clip_progress=bars.footage,
+        )  # fmt: skip
     finally:
         bars.close()
-    ckpt.save(out)
-    for r in rep.results:
-        if r.status == "failed":
-            print(f"  FAILED {Path(r.path).name}: {r.reason}")
-    for note in notes:
+    ckpt = result.checkpoint
+    for path, reason in result.failures.items():
+        print(f"  FAILED {Path(path).name}: {reason}")
+    for note in result.notes:
         print(f"  note: {note}")
     collapsed = " (COLLAPSED to a constant output)" if ckpt.collapsed else ""
     print(
@@ -51,4 +61,4 @@ def run(args: argparse.Namespace) -> int:
         f"{ckpt.info['train_seconds']:.1f} s, final loss {ckpt.history[-1]:.4f}{collapsed}"
     )
     print(f"model written to {out}")
-    return 0
+    return 3 if result.failures else 0
