@@ -143,7 +143,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(args: argparse.Namespace) -> None:
+def setup_logging(args: argparse.Namespace, argv: list[str] | None = None) -> None:
     """stderr at WARNING (-q ERROR, -v INFO, -vv/--debug DEBUG); ``--log FILE`` at DEBUG."""
     if args.debug or args.verbose >= 2:
         level = logging.DEBUG
@@ -172,7 +172,9 @@ def setup_logging(args: argparse.Namespace) -> None:
         h._avhd = True
         root.addHandler(h)
     root.setLevel(min(h.level for h in handlers))
-    logging.getLogger("core").info("avhd %s", " ".join(sys.argv[1:]))
+    log = logging.getLogger("core")
+    log.info("avhd %s", " ".join(sys.argv[1:] if argv is None else argv))
+    log.debug("options: %s", {k: v for k, v in vars(args).items() if not k.startswith("_")})
 
 
 class _ConsoleFormatter(logging.Formatter):
@@ -209,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        setup_logging(args)
+        setup_logging(args, argv)
         return int(args._run(args) or 0)
     except Cancelled:
         print("avhd: cancelled", file=sys.stderr)

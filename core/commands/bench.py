@@ -62,9 +62,9 @@ _OVERRIDES = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from core.commands._common import VARIANT_NAMES as VARIANTS  # no torch import
     from core.evaluation.loaders import BENCHMARKS
     from core.evaluation.protocol import CATEGORY_MODES, RECIPES, SCORERS, TARGETS
-    from core.model import VARIANTS
     from core.pseudo import MODALITIES, SIMILARITIES
 
     p.add_argument("benchmark", choices=BENCHMARKS, help="benchmark to run")
