@@ -163,11 +163,9 @@ def setup_logging(args: argparse.Namespace, argv: list[str] | None = None) -> No
         file.setLevel(logging.DEBUG)
         file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handlers.append(file)
+    _remove_handlers()
     root = logging.getLogger()
-    for h in list(root.handlers):
-        if getattr(h, "_avhd", False):
-            root.removeHandler(h)
-            h.close()
+    _saved_level.append(root.level)
     for h in handlers:
         h._avhd = True
         root.addHandler(h)
@@ -175,6 +173,20 @@ def setup_logging(args: argparse.Namespace, argv: list[str] | None = None) -> No
     log = logging.getLogger("core")
     log.info("avhd %s", " ".join(sys.argv[1:] if argv is None else argv))
     log.debug("options: %s", {k: v for k, v in vars(args).items() if not k.startswith("_")})
+
+
+_saved_level: list[int] = []  # the root logger's level before setup_logging
+
+
+def _remove_handlers() -> None:
+    """Detach (and close) the handlers :func:`setup_logging` added; restore the level."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_avhd", False):
+            root.removeHandler(h)
+            h.close()
+    if _saved_level:
+        root.setLevel(_saved_level.pop())
 
 
 class _ConsoleFormatter(logging.Formatter):
@@ -232,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"avhd: error: unexpected {type(exc).__name__}: {exc} (run with --debug for "
               "the traceback)", file=sys.stderr)  # fmt: skip
         return EXIT_NOTHING
+    finally:
+        _remove_handlers()
 
 
 if __name__ == "__main__":  # pragma: no cover

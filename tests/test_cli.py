@@ -261,3 +261,31 @@ def test_usage_errors_exit_2_without_a_traceback():
     proc = subprocess.run([sys.executable, "-m", "core.cli"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 2 and "examples:" in proc.stderr
+
+
+def test_interrupted_and_cancelled_runs_exit_130(library, monkeypatch, capsys):
+    import core.pipeline
+    from core.errors import Cancelled
+
+    for exc, said in ((KeyboardInterrupt(), "avhd: interrupted"), (Cancelled("x"), "cancelled")):
+        def stop(*a, _exc=exc, **k):
+            raise _exc
+
+        monkeypatch.setattr(core.pipeline, "find_highlights", stop)
+        assert cli.main(["find", str(library), *FAST]) == 130
+        assert said in capsys.readouterr().err
+
+
+@pytest.mark.allow_error_log  # the traceback goes to the log (and --log FILE), not the screen
+def test_an_unexpected_error_is_one_line_without_debug(library, monkeypatch, capsys):
+    import core.pipeline
+
+    def bug(*a, **k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(core.pipeline, "find_highlights", bug)
+    assert cli.main(["find", str(library), *FAST]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected ZeroDivisionError: division by zero" in err and "Traceback" not in err
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["find", str(library), *FAST, "--debug"])

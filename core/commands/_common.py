@@ -18,7 +18,7 @@ from core.commands._types import (
     positive_float,
     positive_int,
     seed,
-    unit_interval,
+    unit_interval,  # noqa: F401 - also imported from here by older callers
 )
 
 # The engine's registries, spelled out so that parsing needs no engine import (checked by
