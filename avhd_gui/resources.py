@@ -1,4 +1,4 @@
-"""Icons and style sheets from ``resources/``, looked up by name.
+"""Icons and style sheets from AVHD's bundled files (:mod:`core.resources`), by name.
 
 Icons are SVG files drawn with ``currentColor``; they are tinted with the palette's text
 colour when loaded, so they stay visible in light and dark mode.
@@ -14,13 +14,16 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from core.resources import resource_root
+
 
 def resource_dir() -> Path:
-    """The ``resources`` folder (``AVHD_RESOURCES`` overrides the checkout's)."""
+    """The folder of AVHD's bundled files, the installed ``avhd_resources`` package
+    (``AVHD_RESOURCES`` overrides it)."""
     override = os.environ.get("AVHD_RESOURCES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "resources"
+    return resource_root()
 
 
 @lru_cache(maxsize=64)

@@ -80,6 +80,8 @@ class FindConfig:
     k_min: int = 2
     k_max: int = 15
     use_cache: bool = True
+    glob: str | None = None  # only files of a folder whose name matches
+    recursive: bool = True  # search a folder's sub-folders
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -363,12 +365,15 @@ def extract_for(
     exclude: Path | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    clip_progress: ProgressFn | None = None,
 ):
-    """Extract (cached) features of every video among ``inputs`` with ``cfg``'s extractors."""
+    """Extract (cached) features of every video among ``inputs`` with ``cfg``'s extractors.
+
+    ``clip_progress(done_clips, total_clips, file_name)`` follows each file's clips."""
     from core.extract import extract_library, find_videos
     from core.features import get_audio, get_visual
 
-    videos, skipped = find_videos(inputs)
+    videos, skipped = find_videos(inputs, glob=cfg.glob, recursive=cfg.recursive)
     if exclude is not None:
         ex = exclude.resolve()
         videos = [v for v in videos if ex not in v.resolve().parents]
@@ -385,6 +390,7 @@ def extract_for(
         frames_per_clip=cfg.frames_per_clip,
         cache=cfg.use_cache,
         progress=_prefixed(progress, "extract"),
+        clip_progress=clip_progress,
         cancel=cancel,
     )
     rep.results.extend(skipped)
@@ -401,6 +407,7 @@ def find_highlights(
     cancel: CancelToken | None = None,
     on_video: Callable[[VideoHighlights], None] | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    clip_progress: ProgressFn | None = None,
 ) -> FindResult:
     """The whole pipeline on a folder (or list of files).
 
@@ -424,7 +431,9 @@ def find_highlights(
         plan = ResultPlan(out, naming_root(inputs), library_key(inputs, root))
         with_model = not (cfg.direct or cfg.model_path)
         plan.check([str(v.resolve()) for v in videos], with_model=with_model)
-    rep = extract_for(inputs, cfg, exclude=out, progress=progress, cancel=cancel)
+    rep = extract_for(
+        inputs, cfg, exclude=out, progress=progress, cancel=cancel, clip_progress=clip_progress
+    )
     result = FindResult(out_dir=str(out) if write else None)
     for r in rep.results:
         if r.status == "failed":

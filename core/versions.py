@@ -59,6 +59,36 @@ def component_versions() -> dict[str, str]:
     return out
 
 
-def version_text() -> str:
-    """Multi-line ``name: version`` text."""
-    return "\n".join(f"{k}: {v}" for k, v in component_versions().items())
+#: distributions named by :func:`installed_versions` (key shown -> distribution name)
+_DISTRIBUTIONS = {
+    "torch": "torch",
+    "numpy": "numpy",
+    "pyav": "av",
+    "opentimelineio": "opentimelineio",
+    "imageio-ffmpeg": "imageio-ffmpeg",
+}
+
+
+def installed_versions() -> dict[str, str]:
+    """AVHD, Python and the installed versions of its main dependencies, read from the
+    package metadata: nothing is imported or run, so this is instant (``avhd --version``).
+    A CPU build of torch shows as such in its version (``2.13.0+cpu``) when the wheel says so.
+    """
+    from importlib import metadata
+
+    out = {"avhd": __version__, "python": platform.python_version()}
+    for key, dist in _DISTRIBUTIONS.items():
+        try:
+            out[key] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[key] = "not installed"
+    if getattr(sys, "frozen", False):
+        out["build"] = "desktop bundle"
+    return out
+
+
+def version_text(full: bool = True) -> str:
+    """Multi-line ``name: version`` text: every component (``full``, imports torch and runs
+    ffmpeg) or the installed package versions only (instant)."""
+    versions = component_versions() if full else installed_versions()
+    return "\n".join(f"{k}: {v}" for k, v in versions.items())

@@ -126,8 +126,8 @@ verify_bundle() {
     for tool in sh cat uname; do
         [[ -x /bin/$tool ]] && ln -s "/bin/$tool" "$tmp/bin/$tool"
     done
-    local demo="$tmp/app/_internal/resources/demo"
-    [[ -d $demo ]] || fail "the bundle has no resources/demo"
+    local demo="$tmp/app/_internal/avhd_resources/demo"
+    [[ -d $demo ]] || fail "the bundle has no avhd_resources/demo"
     run_app() {  # run_app PROGRAM ARGS...: in an empty environment, cwd outside both trees
         local prog=$1
         shift

@@ -66,7 +66,9 @@ def referenced_resource_dirs() -> dict[str, list[str]]:
 
 def test_spec_bundles_every_resource_folder():
     bundled = spec_constants()["RESOURCE_DIRS"]
-    present = sorted(p.name for p in (ROOT / "resources").iterdir() if p.is_dir())
+    present = sorted(
+        p.name for p in (ROOT / "resources").iterdir() if p.is_dir() and p.name != "__pycache__"
+    )
     assert sorted(bundled) == present, (
         "packaging/avhd.spec RESOURCE_DIRS must list exactly the folders of resources/"
     )
@@ -82,17 +84,34 @@ def test_spec_bundles_every_resource_folder_the_code_reads():
         assert (ROOT / "resources" / name).is_dir(), f"resources/{name} does not exist"
 
 
-def test_code_looks_for_resources_beside_its_packages(monkeypatch):
-    """The spec puts resources/ at the bundle root (beside core/ and avhd_gui/): the code must
-    look there, whether run from a checkout or frozen."""
+def test_code_finds_resources_through_the_package(monkeypatch):
+    """The engine and the app find their files through core.resources (the avhd_resources
+    package), which is this checkout's resources/ folder here."""
+    from core import resources
     from core.features import yamnet
 
-    assert yamnet.MODELS_DIR == ROOT / "resources" / "models"
+    assert resources.resource_root() == ROOT / "resources"
+    assert yamnet.MODELS_DIR == resources.resource_path("models") == ROOT / "resources/models"
+    assert spec_constants()["RESOURCE_PACKAGE"] == resources.PACKAGE == "avhd_resources"
     pytest.importorskip("PySide6")
-    from avhd_gui import resources
+    from avhd_gui import resources as gui_resources
 
     monkeypatch.delenv("AVHD_RESOURCES", raising=False)
-    assert resources.resource_dir() == ROOT / "resources"
+    assert gui_resources.resource_dir() == ROOT / "resources"
+
+
+def test_no_code_locates_files_through_parents():
+    """Files are found through importlib.resources, never Path(__file__).parents[N] (or
+    .parent.parent) in the engine, the app, the benchmarks' engine calls or the spec."""
+    pattern = re.compile(r"__file__\)?(\.resolve\(\))?\.(parents\[|parent\.parent)")
+    offenders = [
+        str(p.relative_to(ROOT))
+        for d in ("core", "avhd_gui", "avhd", "packaging")
+        for p in sorted((ROOT / d).rglob("*.py"))
+        if pattern.search(p.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, offenders
+    assert pattern.search("ROOT = Path(__file__).resolve().parents[1]")  # the scan works
 
 
 def pyproject() -> dict:
@@ -252,11 +271,115 @@ def test_wheel_package_data_covers_every_resource_file():
 
     root = Path(__file__).resolve().parents[1]
     cfg = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert "resources*" in cfg["packages"]["find"]["include"]
-    patterns = cfg["package-data"]["*"]
+    assert cfg["package-dir"] == {"avhd_resources": "resources"}
+    assert '"avhd_resources"' in (root / "setup.py").read_text()
+    patterns = cfg["package-data"]["avhd_resources"]
     missing = [
-        str(p.relative_to(root))
+        rel
         for p in (root / "resources").rglob("*")
-        if p.is_file() and not any(fnmatch.fnmatch(p.name, pat) for pat in patterns)
+        if p.is_file() and "__pycache__" not in p.parts and p.name != "__init__.py"
+        for rel in [p.relative_to(root / "resources").as_posix()]
+        if not any(fnmatch.fnmatch(rel, pat) for pat in patterns)
     ]
     assert not missing, f"add patterns to [tool.setuptools.package-data] for {missing}"
+
+
+# --- the wheel, installed beside a distribution that ships its own ``resources`` -----------
+
+_DUMMY_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "other-resources"
+version = "1.0"
+
+[tool.setuptools]
+packages = ["resources", "resources.models"]
+
+[tool.setuptools.package-data]
+"resources.models" = ["*.pt"]
+"""
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+
+def _pip(*args: str, cwd: Path) -> None:
+    import sys
+
+    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args]
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=_clean_env(), capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _fresh_venv(where: Path, wheels: list[Path]) -> tuple[Path, Path]:
+    """A venv without pip holding ``wheels``; then this environment's packages are added
+    after its own (a .pth line), so the wheels' dependencies need no download."""
+    import site
+    import sys
+    import venv
+
+    venv.EnvBuilder(with_pip=False).create(where)
+    python = where / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    _pip("--python", str(python), "install", "--no-deps", "--no-index", "--ignore-installed",
+         *map(str, wheels), cwd=where)  # fmt: skip
+    (Path(purelib) / "zz_parent_env.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    return python, Path(purelib)
+
+
+@pytest.mark.slow
+def test_wheel_installs_beside_a_foreign_resources_package_and_finds_the_demo(tmp_path):
+    import json
+    import sys
+
+    wheels = tmp_path / "wheels"
+    _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT), cwd=tmp_path)
+    dummy = tmp_path / "dummy"
+    (dummy / "resources" / "models").mkdir(parents=True)
+    (dummy / "pyproject.toml").write_text(_DUMMY_PYPROJECT)
+    (dummy / "resources" / "__init__.py").write_text("OTHER = True\n")
+    (dummy / "resources" / "models" / "__init__.py").write_text("")
+    (dummy / "resources" / "models" / "yamnet.pt").write_bytes(b"not AVHD's weights")
+    _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(dummy), cwd=tmp_path)
+    avhd_wheel = next(wheels.glob("avhd-*.whl"))
+    import zipfile
+
+    top = {n.split("/")[0] for n in zipfile.ZipFile(avhd_wheel).namelist()}
+    assert top == {"avhd", "avhd_gui", "avhd_resources", "core", avhd_wheel.name.split("-py")[0]
+                   + ".dist-info"}  # fmt: skip
+
+    python, purelib = _fresh_venv(tmp_path / "venv", sorted(wheels.glob("*.whl")))
+    env = _clean_env()
+    env["AVHD_CACHE_DIR"] = str(tmp_path / "cache")  # a real extraction, not cached features
+    where = subprocess.run(
+        [str(python), "-c", "import json, core, resources; from core.resources import "
+         "demo_folder; print(json.dumps([core.__file__, resources.__file__, "
+         "str(demo_folder())]))"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    core_file, other_file, demo = json.loads(where.stdout)
+    assert Path(core_file).is_relative_to(purelib)  # the wheel's engine, not this checkout
+    assert Path(other_file) == purelib / "resources" / "__init__.py"  # the other project's
+    assert Path(demo) == purelib / "avhd_resources" / "demo"
+    scripts = python.parent
+    avhd = scripts / ("avhd.exe" if sys.platform == "win32" else "avhd")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [str(avhd), "find", demo, "--out", str(out), "--progress", "plain", "--epochs", "3"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "5 video(s) scored, 0 failed" in proc.stdout
+    assert len(list(out.glob("*.highlights.json"))) == 5 and (out / "model.pt").is_file()
+    assert "[extract]" in proc.stderr and " s " in proc.stderr  # footage progress in a pipe

@@ -1,71 +1,165 @@
-"""Options and progress display shared by ``find``, ``train`` and ``score``."""
+"""Options shared by ``find``, ``train``, ``score`` and ``extract``.
+
+Nothing here imports torch, PyAV, OpenTimelineIO or NumPy: a command line is parsed (and a
+bad value refused with exit status 2) before any engine module is loaded. The defaults below
+are :class:`core.pipeline.FindConfig`'s; ``tests/test_cli.py`` checks that a command line
+without options gives exactly ``FindConfig()``, and that the names listed here are the
+engine's registries.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from core.features import DEFAULT_AUDIO, DEFAULT_VISUAL, audio_names, visual_names
-from core.model import VARIANTS
-from core.pipeline import FindConfig
-from core.training import PRESETS
+from core.commands._types import (
+    choice,
+    fraction,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    seed,
+    unit_interval,  # noqa: F401 - also imported from here by older callers
+)
+
+# The engine's registries, spelled out so that parsing needs no engine import (checked by
+# tests/test_cli.py against core.features, core.model.VARIANTS and core.training.PRESETS).
+VISUAL_NAMES = ("effnet-lite0",)
+AUDIO_NAMES = ("panns-cnn14", "yamnet")
+VARIANT_NAMES = ("bimodal", "audio", "visual", "early", "late", "large")
+PRESET_NAMES = ("default", "large", "tvsum", "youtube")
+DEVICE_NAMES = ("auto", "cpu", "cuda")
+EXPORT_FORMATS = ("mp4", "mov", "mkv", "otio", "edl", "fcp7", "fcpxml", "csv", "json", "chapters")
+DEFAULT_TOP = 0.2
 
 
-def add_extract_options(p: argparse.ArgumentParser) -> None:
+def _visual_names() -> list[str]:
+    from core.features import visual_names  # the registry (extensible): read when used
+
+    return visual_names()
+
+
+def _audio_names() -> list[str]:
+    from core.features import audio_names
+
+    return audio_names()
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """Which files of a folder are read (the same on every command that reads a folder)."""
+    g = p.add_argument_group("input files")
+    g.add_argument(
+        "--glob",
+        metavar="PAT",
+        default=None,
+        help="only files whose name matches PAT, e.g. '*.mp4' (default: every video file)",
+    )
+    g.add_argument(
+        "--no-recursive",
+        dest="recursive",
+        action="store_false",
+        help="do not look in sub-folders (default: sub-folders are searched)",
+    )
+
+
+def add_extract_options(p: argparse.ArgumentParser, audio_none: bool = False) -> None:
     g = p.add_argument_group("features")
-    g.add_argument("--visual", default=DEFAULT_VISUAL, choices=visual_names())
-    g.add_argument("--audio", default=DEFAULT_AUDIO, choices=audio_names())
-    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    g.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"],
-                   help="network runtime (default: onnx on the CPU when onnxruntime is installed)")
-    g.add_argument("--clip-seconds", type=float, default=2.0)
-    g.add_argument("--frames-per-clip", type=int, default=1)
-    g.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-
-
-def unit_interval(text: str) -> float:
-    """An argparse type: a number from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
+    g.add_argument(
+        "--visual",
+        default="effnet-lite0",
+        type=choice(_visual_names, "visual extractor"),
+        metavar="NAME",
+        help=f"visual feature extractor (built in: {', '.join(VISUAL_NAMES)})",
+    )
+    names = ", ".join(AUDIO_NAMES) + (", or none (visual only)" if audio_none else "")
+    audio = (lambda: [*_audio_names(), "none"]) if audio_none else _audio_names
+    g.add_argument(
+        "--audio",
+        default="yamnet",
+        type=choice(audio, "audio extractor"),
+        metavar="NAME",
+        help=f"audio feature extractor (built in: {names})",
+    )
+    g.add_argument(
+        "--device",
+        default="auto",
+        choices=DEVICE_NAMES,
+        help="torch device; auto = CUDA when available, else CPU",
+    )
+    g.add_argument(
+        "--backend",
+        default="auto",
+        choices=("auto", "torch", "onnx"),
+        help="network runtime; auto = onnxruntime on the CPU when it is installed, else torch",
+    )
+    g.add_argument(
+        "--clip-seconds",
+        type=positive_float,
+        default=2.0,
+        metavar="S",
+        help="clip length in seconds: the unit that is scored and selected",
+    )
+    g.add_argument(
+        "--frames-per-clip",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="frames sampled per clip for the visual feature (their mean)",
+    )
+    g.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the feature cache"
+    )
 
 
 def add_method_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("method")
-    g.add_argument("--preset", default="default", choices=sorted(PRESETS))
-    g.add_argument("--variant", default="bimodal", choices=VARIANTS)
-    g.add_argument("--epochs", type=int, help="override the preset's number of epochs")
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument(
+        "--preset",
+        default="default",
+        choices=PRESET_NAMES,
+        help="training preset (epochs, learning rate); tvsum/youtube = the published settings",
+    )
+    g.add_argument(
+        "--variant",
+        default="bimodal",
+        choices=VARIANT_NAMES,
+        help="network: bimodal (the method), one modality, early/late fusion or large",
+    )
+    g.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train N epochs (default: the preset's)",
+    )
+    g.add_argument(
+        "--seed", type=seed, default=0, help="random seed of clustering and training"
+    )
     g.add_argument(
         "--similarity",
-        default=FindConfig.similarity,
+        default="dot",
         choices=["dot", "cosine", "pearson"],
-        help="pseudo-highlight similarity (default dot = mean inner product; the paper: cosine)",
+        help="pseudo-highlight similarity: dot = mean inner product; the paper: cosine",
     )
     g.add_argument(
         "--ph-modality",
-        default=FindConfig.ph_modality,
+        default="visual",
         choices=["av", "audio", "visual"],
-        help="features the pseudo-highlights use (default visual; the paper: av)",
+        help="features the pseudo-highlights use (the paper: av)",
     )
     g.add_argument(
         "--targets",
-        default=FindConfig.targets,
+        default="soft",
         choices=["soft", "hard"],
-        help="network training targets: soft (default) = each clip's pseudo-highlight rank "
+        help="network training targets: soft = each clip's pseudo-highlight rank "
         "in its video; hard = the paper's top-50 %% 0/1 pseudo-labels",
     )
     g.add_argument(
         "--blend",
         type=unit_interval,
-        default=FindConfig.blend,
+        default=0.5,
         metavar="W",
-        help="weight of the pseudo-highlight ranks in a trained model's scores "
-        "(default 0.5; 0 = the network alone, as in the paper)",
+        help="weight of the pseudo-highlight ranks in a trained model's scores, 0 to 1 "
+        "(0 = the network alone, as in the paper)",
     )
 
 
@@ -74,44 +168,64 @@ def add_selection_options(p: argparse.ArgumentParser) -> None:
     t = g.add_mutually_exclusive_group()
     t.add_argument(
         "--top",
-        type=float,
+        type=fraction,
         default=None,
         metavar="FRACTION",
-        help="select this fraction of each video (default 0.2)",
+        help=f"select this fraction of each video, in (0, 1] (default: {DEFAULT_TOP})",
     )
     t.add_argument(
         "--target-seconds",
-        type=float,
+        type=positive_float,
         default=None,
         metavar="N",
-        help="select N seconds of each video",
+        help="select N seconds of each video instead of a fraction",
     )
-    g.add_argument("--min-segment", type=float, default=2.0, metavar="S")
-    g.add_argument("--padding", type=float, default=0.0, metavar="S")
+    g.add_argument(
+        "--min-segment",
+        type=positive_float,
+        default=2.0,
+        metavar="S",
+        help="shortest segment kept, in seconds",
+    )
+    g.add_argument(
+        "--padding",
+        type=non_negative_float,
+        default=0.0,
+        metavar="S",
+        help="seconds added before and after each segment",
+    )
 
 
-def config_from_args(args: argparse.Namespace) -> FindConfig:
+_CONFIG_FIELDS = (
+    "visual",
+    "audio",
+    "device",
+    "backend",
+    "clip_seconds",
+    "frames_per_clip",
+    "preset",
+    "variant",
+    "epochs",
+    "seed",
+    "similarity",
+    "ph_modality",
+    "targets",
+    "blend",
+    "min_segment",
+    "padding",
+    "target_seconds",
+    "glob",
+    "recursive",
+)
+
+
+def config_from_args(args: argparse.Namespace):
+    """The :class:`core.pipeline.FindConfig` that the options describe."""
+    from core.pipeline import FindConfig
+
     cfg = FindConfig()
-    for name in (
-        "visual",
-        "audio",
-        "device",
-        "backend",
-        "clip_seconds",
-        "frames_per_clip",
-        "preset",
-        "variant",
-        "epochs",
-        "seed",
-        "similarity",
-        "ph_modality",
-        "targets",
-        "blend",
-        "min_segment",
-        "padding",
-        "target_seconds",
-    ):
-        if hasattr(args, name):
+    for name in _CONFIG_FIELDS:
+        if hasattr(args, name) and hasattr(cfg, name):
             setattr(cfg, name, getattr(args, name))
     if getattr(args, "top", None) is not None:
         cfg.top_fraction = args.top
@@ -119,30 +233,18 @@ def config_from_args(args: argparse.Namespace) -> FindConfig:
     return cfg
 
 
+def progress_for(args: argparse.Namespace, clip_seconds: float | None = None):
+    """The progress display the global ``--progress``/``--quiet`` options ask for."""
+    from core.commands._progress import ProgressDisplay
+
+    mode = "none" if getattr(args, "quiet", False) else getattr(args, "progress", "auto")
+    return ProgressDisplay(mode, clip_seconds=clip_seconds)
+
+
 class StageBars:
-    """A tqdm bar per stage, fed by ``progress(done, total, "stage: message")``."""
+    """Kept for callers of the old name: the progress display in ``bar``/``auto`` mode."""
 
-    def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled and sys.stderr.isatty() or enabled == "always"
-        self.stage = None
-        self.bar = None
+    def __new__(cls, enabled: bool = True):
+        from core.commands._progress import ProgressDisplay
 
-    def __call__(self, done: int, total: int, message: str) -> None:
-        stage, _, detail = message.partition(": ")
-        if stage != self.stage:
-            self.close()
-            self.stage = stage
-            if self.enabled:
-                from tqdm import tqdm
-
-                self.bar = tqdm(total=total, desc=stage, unit="", leave=False, file=sys.stderr)
-        if self.bar is not None:
-            if total != self.bar.total:
-                self.bar.total = total
-            self.bar.n = done
-            self.bar.set_postfix_str(detail[:40], refresh=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        return ProgressDisplay("auto" if enabled else "none")

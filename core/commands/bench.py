@@ -17,20 +17,26 @@ import shlex
 import sys
 from pathlib import Path
 
-from core.evaluation.evaluate import format_pm
-from core.evaluation.loaders import BENCHMARKS, default_root, load_benchmark
-from core.evaluation.protocol import (
-    CATEGORY_MODES,
-    RECIPES,
-    SCORERS,
-    TARGETS,
-    BenchConfig,
-    make_splits,
-    recipe_config,
+from core.commands._types import (
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    seed,
+    unit_interval,
 )
 
 NAME = "bench"
 HELP = "run a benchmark protocol (youtube, tvsum): predictions + metrics files per run"
+EPILOG = """\
+examples:
+  avhd bench youtube --out out/bench/youtube --seeds 0 1 2   recipe avhd (default)
+  avhd bench youtube --recipe paper                          the published method
+  avhd bench tvsum --runs 5 --seeds 0 1 2                    five random 80/20 splits
+  avhd bench youtube --split validate                        2-fold CV on training videos
+
+exit status: 0 every run scored, 3 some runs collapsed, 1 error, 2 usage error
+"""
 
 # Options that a recipe may set; None on the command line means "the recipe's value".
 _OVERRIDES = (
@@ -56,16 +62,21 @@ _OVERRIDES = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from core.model import VARIANTS
+    from core.commands._common import VARIANT_NAMES as VARIANTS  # no torch import
+    from core.evaluation.loaders import BENCHMARKS
+    from core.evaluation.protocol import CATEGORY_MODES, RECIPES, SCORERS, TARGETS
     from core.pseudo import MODALITIES, SIMILARITIES
 
-    p.add_argument("benchmark", choices=BENCHMARKS)
+    p.add_argument("benchmark", choices=BENCHMARKS, help="benchmark to run")
     p.add_argument("--data", type=Path, default=None, help="default ../shared/benchmarks/NAME")
     p.add_argument("--out", type=Path, default=None, help="default out/bench/NAME-RECIPE")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--seeds", type=seed, nargs="+", default=[0, 1, 2], help="training seeds")
     split = p.add_mutually_exclusive_group()
     split.add_argument(
-        "--runs", type=int, default=None, help="N seeded random 80/20 splits (TVSum default 5)"
+        "--runs",
+        type=positive_int,
+        default=None,
+        help="N seeded random 80/20 splits (TVSum default 5)",
     )
     split.add_argument(
         "--split",
@@ -95,14 +106,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="pseudo (the method) or real (domains; ablation only)",
     )
-    p.add_argument("--similarity", choices=SIMILARITIES, default=None)
+    p.add_argument(
+        "--similarity", choices=SIMILARITIES, default=None, help="pseudo-highlight similarity"
+    )
     p.add_argument(
         "--ph-modality",
         choices=MODALITIES,
         default=None,
         help="pseudo-highlights from both (av), audio or visual",
     )
-    p.add_argument("--ph-top", type=float, default=None, help="positive fraction per video")
+    p.add_argument("--ph-top", type=fraction, default=None, help="positive fraction per video")
     p.add_argument(
         "--variant",
         choices=VARIANTS,
@@ -111,7 +124,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--fraction",
-        type=float,
+        type=fraction,
         default=None,
         help="fraction of the training videos used (0.25, 0.5, 0.75, 1)",
     )
@@ -119,33 +132,49 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--targets", choices=TARGETS, default=None, help="hard 0/1 pseudo-labels or soft ranks"
     )
     p.add_argument(
-        "--blend", type=float, default=None, help="weight of direct pseudo-highlight ranks"
+        "--blend", type=unit_interval, default=None, help="weight of direct pseudo-highlight ranks"
     )
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--lr", type=positive_float, default=None, help="learning rate")
+    p.add_argument("--epochs", type=positive_int, default=None, help="training epochs")
     p.add_argument(
-        "--max-clips", type=int, default=None, help="training/scoring window length in clips"
+        "--batch-size", type=positive_int, default=None, help="videos per training batch"
     )
-    p.add_argument("--k-min", type=int, default=None)
-    p.add_argument("--k-max", type=int, default=None)
+    p.add_argument(
+        "--max-clips",
+        type=positive_int,
+        default=None,
+        help="training/scoring window length in clips",
+    )
+    p.add_argument(
+        "--k-min", type=positive_int, default=None, help="fewest pseudo-categories tried"
+    )
+    p.add_argument(
+        "--k-max", type=positive_int, default=None, help="most pseudo-categories tried"
+    )
     p.add_argument(
         "--self-train",
-        type=int,
+        type=non_negative_int,
         default=None,
         metavar="N",
         help="self-training rounds: retrain on the previous network's training-video ranks "
         "blended with the pseudo-highlight ranks (default 0)",
     )
-    p.add_argument("--device", default=None, help="cpu (default), cuda or auto")
     p.add_argument(
-        "--jobs", type=int, default=2, help="runs at once in worker processes (default 2)"
+        "--device",
+        default=None,
+        choices=("auto", "cpu", "cuda"),
+        help="cpu (default), cuda or auto",
     )
-    p.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    p.add_argument(
+        "--jobs", type=positive_int, default=2, help="runs at once in worker processes (default 2)"
+    )
+    p.add_argument("--threads", type=positive_int, default=1, help="torch threads per run")
 
 
-def config_from_args(args: argparse.Namespace) -> BenchConfig:
-    """The run configuration: the recipe, then every option given on the command line."""
+def config_from_args(args: argparse.Namespace):
+    """The run configuration (a ``BenchConfig``): the recipe, then every option given."""
+    from core.evaluation.protocol import recipe_config
+
     overrides = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k, None) is not None}
     return recipe_config(args.recipe, args.benchmark, **overrides)
 
@@ -156,6 +185,9 @@ def _progress(done: int, total: int, msg: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core.evaluation.bench import run_bench
+    from core.evaluation.evaluate import format_pm
+    from core.evaluation.loaders import default_root, load_benchmark
+    from core.evaluation.protocol import make_splits
 
     cfg = config_from_args(args)
     mode = args.split or ("random" if args.runs or args.benchmark == "tvsum" else "fixed")

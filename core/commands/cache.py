@@ -7,6 +7,14 @@ import json
 
 NAME = "cache"
 HELP = "show or clear the feature cache"
+EPILOG = """\
+examples:
+  avhd cache info            where the cache is and how big
+  avhd cache info --json
+  avhd cache clear           remove every cached feature file
+
+exit status: 0 done, 1 error, 2 usage error
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.commands._common import EXPORT_FORMATS
+from core.commands._types import choice, frame_size, non_negative_float, positive_float
+
 NAME = "export"
 HELP = "export highlights as a video reel, an editing timeline or a segment list"
+EPILOG = """\
+examples:
+  avhd export VIDEO.highlights.json --format mp4 --out reel.mp4
+  avhd export FOLDER/avhd_highlights --format fcpxml      all videos -> one library timeline
+  avhd export FOLDER/avhd_highlights -f mp4 --crossfade 0.5 --order score
+  avhd export VIDEO.highlights.json -f edl -o cut.edl
+
+exit status: 0 written, 1 nothing could be written (or a rendered piece failed), 2 usage error
+"""
 
 _FORMAT_HELP = (
     "mp4/mov/mkv: rendered H.264+AAC reel; otio: OpenTimelineIO; edl: CMX 3600 EDL; "
@@ -17,8 +29,6 @@ _FORMAT_HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from core.export import format_names
-
     parser.add_argument(
         "input",
         type=Path,
@@ -29,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         "-f",
         default="mp4",
-        choices=format_names(),
+        type=choice(EXPORT_FORMATS, "export format"),
+        metavar="FORMAT",
         help=_FORMAT_HELP + " (default: mp4)",
     )
     parser.add_argument(
@@ -48,14 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--crossfade",
-        type=float,
+        type=non_negative_float,
         default=0.0,
         metavar="S",
         help="crossfade picture and sound between pieces (seconds)",
     )
     parser.add_argument(
         "--fade",
-        type=float,
+        type=non_negative_float,
         default=0.0,
         metavar="S",
         help="fade in/out each piece (with --crossfade: the reel's ends)",
@@ -69,37 +80,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size",
         metavar="WxH",
+        type=frame_size,
         default=None,
         help="output size (default: first source's; others letterboxed)",
     )
     parser.add_argument(
-        "--fps", type=float, default=None, help="output frame rate (default: first source's)"
+        "--fps",
+        type=positive_float,
+        default=None,
+        help="output frame rate (default: first source's)",
     )
-    parser.add_argument("--title", default=None, help="reel title for timelines/chapters")
+    parser.add_argument(
+        "--title", default=None, help="reel title for timelines/chapters (default: none)"
+    )
 
 
-def _progress_bar(enabled: bool):
-    """A ``progress(done, total, msg)`` callback drawing a tqdm bar, and a closer."""
-    if not enabled:
+def _progress_bar(args, rendered: bool):
+    """A ``progress(done, total, msg)`` callback for a rendered reel, and a closer."""
+    if not rendered:
         return None, lambda: None
-    from tqdm import tqdm
+    from core.commands._common import progress_for
 
-    bar = tqdm(
-        total=1,
-        unit="s",
-        unit_scale=False,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
-    )
-
-    def progress(done: int, total: int, message: str) -> None:
-        bar.total = max(1, total)
-        bar.n = min(done, bar.total)
-        bar.set_description_str(message.split(":", 1)[0], refresh=False)
-        bar.refresh()
-
-    return progress, bar.close
+    display = progress_for(args)
+    return display, display.close
 
 
 def _print_result(result) -> None:
@@ -109,17 +112,18 @@ def _print_result(result) -> None:
         print(result.report.summary(), file=sys.stderr)
 
 
-def export_from_find(highlights: list, fmt: str, out: Path | None) -> Path:
+def export_from_find(highlights: list, fmt: str, out: Path | None, args=None) -> Path:
     """Export a ``find`` run's library (``avhd find --export FORMAT``).
 
     Writes ``library.reel.<ext>`` (``<video>.reel.<ext>`` for one video) into ``out``, or
     beside the first video when ``out`` is None; returns the written path.
     """
-    from core.export import export_highlights, get_format
+    from core.api import export
+    from core.export import get_format
 
-    progress, close = _progress_bar(get_format(fmt).rendered and sys.stderr.isatty())
+    progress, close = _progress_bar(args, get_format(fmt).rendered)
     try:
-        result = export_highlights(highlights, fmt, out, progress=progress)
+        result = export(highlights, fmt, out, progress=progress)
     finally:
         close()
     _print_result(result)
@@ -127,16 +131,17 @@ def export_from_find(highlights: list, fmt: str, out: Path | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.export import export_highlights, get_format, load_highlights
+    from core.api import export
+    from core.export import get_format, load_highlights
 
     highlights = load_highlights(args.input)
     fmt = get_format(args.format)
     out = args.out
     if out is None and args.input.is_dir():
         out = args.input
-    progress, close = _progress_bar(fmt.rendered and sys.stderr.isatty())
+    progress, close = _progress_bar(args, fmt.rendered)
     try:
-        result = export_highlights(
+        result = export(
             highlights,
             args.format,
             out,

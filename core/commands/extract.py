@@ -6,66 +6,27 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.extract import CACHED, FAILED, PROCESSED, SKIPPED, ExtractReport, extract_library
+from core.commands._common import add_extract_options, add_input_options, progress_for
 from core.fsnames import printable
 
 NAME = "extract"
 HELP = "extract per-clip visual and audio features of the videos in a folder"
+EPILOG = """\
+examples:
+  avhd extract FOLDER                       features into the cache
+  avhd extract FOLDER --glob '*.mp4' --no-recursive --json summary.json
+  avhd extract CLIP.mp4 --audio none        visual features only
+
+exit status: 0 every file processed or cached, 1 none usable, 3 some files failed,
+2 usage error
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from core.device import DEVICES
-    from core.features import DEFAULT_AUDIO, DEFAULT_VISUAL
-
     parser.add_argument("inputs", nargs="+", metavar="FOLDER", help="folder(s) or video file(s)")
-    parser.add_argument("--glob", metavar="PAT", help="only files matching PAT, e.g. '*.mp4'")
-    parser.add_argument(
-        "--no-recursive", dest="recursive", action="store_false", help="do not look in subfolders"
-    )
-    parser.add_argument("--visual", default=DEFAULT_VISUAL, metavar="NAME",
-                        help=f"visual extractor (default {DEFAULT_VISUAL})")  # fmt: skip
-    parser.add_argument("--audio", default=DEFAULT_AUDIO, metavar="NAME",
-                        help=f"audio extractor, or 'none' (default {DEFAULT_AUDIO})")  # fmt: skip
-    parser.add_argument("--device", default="auto", choices=DEVICES, help="torch device")
-    parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"],
-                        help="network runtime (default: onnx on the CPU when installed)")
-    parser.add_argument("--clip-seconds", type=float, default=2.0, metavar="S",
-                        help="clip length in seconds (default 2)")  # fmt: skip
-    parser.add_argument("--frames-per-clip", type=int, default=1, metavar="K",
-                        help="frames sampled per clip, averaged (default 1)")  # fmt: skip
+    add_input_options(parser)
+    add_extract_options(parser, audio_none=True)
     parser.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="neither read nor write the feature cache")  # fmt: skip
-
-
-class _Bars:
-    """Two tqdm bars: files, and clips of the current file."""
-
-    def __init__(self) -> None:
-        from tqdm import tqdm
-
-        self._tqdm = tqdm
-        self.files = tqdm(total=0, unit="file", desc="files", position=0, disable=None)
-        self.clips = tqdm(total=0, unit="clip", desc="clips", position=1, leave=False,
-                          disable=None)  # fmt: skip
-        self._name = None
-
-    def on_file(self, done: int, total: int, name: str) -> None:
-        self.files.total = total
-        self.files.n = done
-        self.files.set_postfix_str(name, refresh=False)
-        self.files.refresh()
-
-    def on_clip(self, done: int, total: int, name: str) -> None:
-        if name != self._name or total != self.clips.total:
-            self._name = name
-            self.clips.reset(total=total)
-        self.clips.n = done
-        self.clips.refresh()
-
-    def close(self) -> None:
-        self.clips.close()
-        self.files.close()
 
 
 def _display_name(path: str, roots: list[Path]) -> str:
@@ -79,8 +40,10 @@ def _display_name(path: str, roots: list[Path]) -> str:
     return printable(p.name)
 
 
-def format_summary(rep: ExtractReport, roots: list[Path]) -> str:
+def format_summary(rep, roots: list[Path]) -> str:
     """The summary table: one line per file, then the counts."""
+    from core.extract import CACHED, FAILED, PROCESSED, SKIPPED
+
     rows = [
         (
             r.status,
@@ -106,6 +69,7 @@ def format_summary(rep: ExtractReport, roots: list[Path]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from core.device import resolve_device
+    from core.extract import FAILED, SKIPPED, extract_library
     from core.features import get_audio, get_visual
 
     roots = [Path(x) for x in args.inputs]
@@ -120,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     visual = get_visual(args.visual, **kw)
     audio = None if args.audio.lower() == "none" else get_audio(args.audio, **kw)
 
-    bars = _Bars()
+    bars = progress_for(args, args.clip_seconds)
     try:
         rep = extract_library(
             args.inputs if len(args.inputs) > 1 else args.inputs[0],
@@ -152,4 +116,4 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    return 3 if rep.counts()[FAILED] else 0

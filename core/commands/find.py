@@ -6,24 +6,36 @@ import argparse
 from pathlib import Path
 
 from core.commands._common import (
-    StageBars,
+    EXPORT_FORMATS,
     add_extract_options,
+    add_input_options,
     add_method_options,
     add_selection_options,
     config_from_args,
+    progress_for,
 )
+from core.commands._types import choice
 from core.fsnames import printable
-from core.pipeline import find_highlights
-from core.resultfiles import check_exports
 
 NAME = "find"
 HELP = "find highlights in a folder of videos (extract, learn, score, select)"
+EPILOG = """\
+examples:
+  avhd find FOLDER                              results in FOLDER/avhd_highlights
+  avhd find FOLDER --target-seconds 30 --export mp4 --export edl
+  avhd find FOLDER --glob '*.mov' --no-recursive --top 0.1
+  avhd find FOLDER --model my_model.pt          score with a trained model
+  avhd find FOLDER --progress json 2> progress.jsonl
+
+exit status: 0 every video scored, 1 none usable, 3 some files failed, 2 usage error
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder", help="folder of videos (searched recursively) or a video file")
-    p.add_argument("--out", help="output folder (default FOLDER/avhd_highlights)")
-    p.add_argument("--model", help="score with this model instead of training one")
+    p.add_argument("--out", help="output folder (default: FOLDER/avhd_highlights)")
+    p.add_argument("--model", help="score with this model instead of training one "
+                   "(default: train one on the library)")  # fmt: skip
     p.add_argument(
         "--direct",
         action="store_true",
@@ -33,10 +45,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--export",
         action="append",
         default=[],
+        type=choice(EXPORT_FORMATS, "export format"),
         metavar="FORMAT",
-        help="also export the library reel/timeline (mp4, edl, fcp7, fcpxml, otio, "
-        "csv, json, chapters); repeatable",
+        help=f"also export the library reel/timeline, repeatable: {', '.join(EXPORT_FORMATS)} "
+        "(default: none)",
     )
+    add_input_options(p)
     add_selection_options(p)
     add_method_options(p)
     add_extract_options(p)
@@ -65,13 +79,19 @@ def print_report(result, out: Path | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.pipeline import find_highlights
+
     cfg = config_from_args(args)
     cfg.model_path = args.model
     cfg.direct = args.direct
+    from core.resultfiles import check_exports
+
     check_exports(args.folder, args.out, args.export)  # before the work
-    bars = StageBars()
+    bars = progress_for(args, cfg.clip_seconds)
     try:
-        result = find_highlights(args.folder, cfg, out_dir=args.out, progress=bars)
+        result = find_highlights(
+            args.folder, cfg, out_dir=args.out, progress=bars, clip_progress=bars.footage
+        )
     finally:
         bars.close()
     out = Path(result.out_dir) if result.out_dir else None
@@ -79,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     for fmt in args.export:
         from core.commands.export import export_from_find
 
-        path = export_from_find(list(result.highlights.values()), fmt, out)
+        path = export_from_find(list(result.highlights.values()), fmt, out, args)
         print(f"exported {fmt}: {printable(path)}")
-    return 0 if result.highlights else 1
+    if not result.highlights:
+        return 1
+    return 3 if result.failures else 0

@@ -7,17 +7,25 @@ import json
 import sys
 from pathlib import Path
 
-from core.evaluation.evaluate import METRIC_BENCHMARKS, evaluate_predictions
-from core.evaluation.loaders import default_root, load_annotations, load_predictions
-
 NAME = "metrics"
 HELP = "compute benchmark metrics (mAP, top-5 mAP, HL-mAP/HIT@1) from a predictions file"
+EPILOG = """\
+examples:
+  avhd metrics --benchmark youtube --predictions out/bench/youtube-avhd/seed0/predictions.json
+  avhd metrics --benchmark tvsum --predictions preds.json --per-video --json
+
+exit status: 0 scored, 3 the predictions were not scored (collapsed), 1 error, 2 usage error
+"""
 
 QV_DEFAULT = "highlight_val_release.jsonl"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--benchmark", required=True, choices=METRIC_BENCHMARKS)
+    from core.evaluation.evaluate import METRIC_BENCHMARKS
+
+    p.add_argument(
+        "--benchmark", required=True, choices=METRIC_BENCHMARKS, help="which benchmark's labels"
+    )
     p.add_argument(
         "--predictions",
         required=True,
@@ -37,7 +45,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def compute(benchmark: str, predictions: Path, labels: Path | None) -> dict:
     """Metrics of ``predictions`` against the annotations at ``labels``."""
-    from core.evaluation.loaders import load_qvhighlights
+    from core.evaluation.evaluate import evaluate_predictions
+    from core.evaluation.loaders import (
+        default_root,
+        load_annotations,
+        load_predictions,
+        load_qvhighlights,
+    )
 
     data = load_predictions(predictions)
     if benchmark == "qvhighlights":

@@ -26,8 +26,9 @@ from core.features import audio_frontend as fe
 from core.features._clips import check_bounds, check_waveform
 from core.features.base import AudioExtractor
 from core.progress import CancelToken, ProgressFn, check_cancel, report
+from core.resources import resource_path
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
+MODELS_DIR = resource_path("models")
 WEIGHTS_FILE = "yamnet.pt"
 CLASS_MAP_FILE = "yamnet_class_map.csv"
 WEIGHTS_FORMAT = "avhd-yamnet/1"

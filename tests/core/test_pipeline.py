@@ -112,8 +112,10 @@ def test_unwritable_output_is_a_clear_error(library, tmp_path):
 def test_cli_train_then_score_and_refuse_other_features(library, tmp_path, capsys):
     model = tmp_path / "m.pt"
     fast = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", "cpu"]
-    assert main(["train", str(library), "--out", str(model), "--epochs", "2", *fast]) == 0
-    assert "model written" in capsys.readouterr().out
+    # exit 3: the library's broken.mp4 failed, the model was trained on the others
+    assert main(["train", str(library), "--out", str(model), "--epochs", "2", *fast]) == 3
+    captured = capsys.readouterr().out
+    assert "model written" in captured and "FAILED broken.mp4" in captured
     out = tmp_path / "scored"
     assert (
         main(["score", str(library / "clip 1.mp4"), "--model", str(model), "--out", str(out)]) == 0
@@ -150,7 +152,7 @@ def test_cli_train_then_score_and_refuse_other_features(library, tmp_path, capsy
                 *fast,
             ]
         )
-        == 0
+        == 3
     )
     from core.training import Checkpoint
 

@@ -8,9 +8,11 @@ def test_versions_name_every_component(capsys):
     assert v["avhd"] == __version__
     assert v["torch"].startswith("2.")
     assert extractor_versions() == {"effnet-lite0": "1", "yamnet": "1", "panns-cnn14": "1"}
-    try:
-        main(["--version"])
-    except SystemExit as exc:
-        assert exc.code == 0
-    out = capsys.readouterr().out
-    assert f"avhd: {__version__}\n" in out and "extractor yamnet: v1" in out
+    for argv in (["--version"], ["-v", "--version"]):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            assert exc.code == 0
+    quick, full = capsys.readouterr().out.split(f"avhd: {__version__}\n")[1:]
+    assert "torch: 2." in quick and "extractor" not in quick  # read from metadata, instant
+    assert "extractor yamnet: v1" in full and "ffmpeg: " in full
