@@ -200,8 +200,7 @@ def test_find_selects_files_like_extract(library, tmp_path, capsys):
     assert cli.main([*argv, "--no-recursive", "--glob", "[ab].mp4"]) == 0
     assert "2 video(s) scored, 0 failed" in capsys.readouterr().out
     names = sorted(p.name for p in out.glob("*.highlights.json"))  # c.mov kept from the first run
-    assert names[:2] == ["a.highlights.json", "b.highlights.json"] and len(names) == 3
-    assert names[2].startswith("sub__c.mov")
+    assert [n.split(".")[0] for n in names] == ["a", "b", "sub__c"], names
     for name in ("extract", "find", "train"):
         opts = _options(name)
         assert {"--glob", "--no-recursive"} <= set(opts), name
