@@ -116,6 +116,8 @@ class VideoHighlights:
     segments: list[Segment] = field(default_factory=list)
     model: str = ""
     has_audio: bool = True
+    # per-clip curve of every cue (core.scorers), by its plain-word name
+    cues: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_clips(self) -> int:
@@ -146,6 +148,7 @@ class VideoHighlights:
             "model": self.model,
             "clips": clips,
             "segments": [s.to_dict() for s in self.segments],
+            "cues": {k: [float(x) for x in v] for k, v in self.cues.items()},
         }
 
     @classmethod
@@ -166,6 +169,7 @@ class VideoHighlights:
             segments=[Segment.from_dict(s) for s in d.get("segments", [])],
             model=d.get("model", ""),
             has_audio=bool(d.get("has_audio", True)),
+            cues={k: np.array(v, float) for k, v in (d.get("cues") or {}).items()},
         )
 
     def save(self, path: str | Path) -> Path:

@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from core.artifacts import VideoHighlights
 from core.commands._common import (
     StageBars,
     add_extract_options,
@@ -16,17 +13,8 @@ from core.commands._common import (
     config_from_args,
 )
 from core.errors import AvhdError
-from core.pipeline import (
-    COLLAPSE_NOTE,
-    COLLAPSE_TAG,
-    OUTPUT_DIRNAME,
-    blended_scores,
-    direct_scores,
-    extract_for,
-    highlights_filename,
-)
-from core.selection import select_segments
-from core.training import Checkpoint, predict
+from core.pipeline import OUTPUT_DIRNAME, extract_for, highlights_filename, score_with_model
+from core.training import Checkpoint
 
 NAME = "score"
 HELP = "score a video with a trained model and write its highlights JSON"
@@ -67,44 +55,13 @@ def run(args: argparse.Namespace) -> int:
         f.visual.shape[1],
         ckpt.model_cfg.audio_dim if f.audio is None else f.audio.shape[1],
     )
-    score = predict(ckpt, f.visual, f.audio, device=cfg.device)
-    category, ph = direct_scores(ckpt, f) if "cat_labels" in ckpt.arrays else (0, None)
-    model_name = Path(args.model).name
-    if args.direct:
-        if ph is None:
-            raise AvhdError("this model holds no pseudo-categories; --direct needs them")
-        score = ph.av_ph
-    elif ph is not None:
-        score = blended_scores(ckpt, [score], [ph.av_ph])[0]
-        if ckpt.collapsed:
-            print(COLLAPSE_NOTE, file=sys.stderr)
-            model_name += COLLAPSE_TAG
-    duration = float(f.bounds[-1, 1])
-    segs = select_segments(
-        f.bounds,
-        score,
-        duration,
-        top_fraction=cfg.top_fraction,
-        target_seconds=cfg.target_seconds,
-        min_segment=cfg.min_segment,
-        padding=cfg.padding,
+    hls, notes = score_with_model(
+        [f], ckpt, cfg, Path(args.model).name, direct=args.direct
     )
-    zeros = np.zeros(f.n_clips)
-    hl = VideoHighlights(
-        path=str(src.resolve()),
-        clip_seconds=f.clip_seconds,
-        duration=duration,
-        bounds=f.bounds,
-        score=score.astype(float),
-        a_ph=None if ph is None else ph.a_ph,
-        v_ph=zeros if ph is None else ph.v_ph,
-        av_ph=zeros if ph is None else ph.av_ph,
-        pseudo_label=zeros.astype(int) if ph is None else ph.label,
-        category=category,
-        segments=segs,
-        model=model_name,
-        has_audio=f.audio is not None,
-    )
+    hl = hls[0]
+    for note in notes:
+        print(note, file=sys.stderr)
+    segs = hl.segments
     out_dir = Path(args.out) if args.out else src.resolve().parent / OUTPUT_DIRNAME
     path = hl.save(out_dir / highlights_filename(str(src), None))
     print(", ".join(f"{s.start:.1f}-{s.end:.1f}s" for s in segs) or "no segments")
