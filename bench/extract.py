@@ -101,6 +101,22 @@ def opencv_baseline(path: Path, bounds: np.ndarray) -> int:
     return len(kept)
 
 
+def _without_signals(extract_file, path, visual, audio):
+    """(a) with the per-clip signals (core.signals) replaced by no-ops: their cost."""
+    from core import extract
+
+    class NoMotion:
+        def update(self, frames):
+            return np.zeros(frames.shape[0], np.float32)
+
+    saved = extract.MotionMeter, extract.loudness_db
+    extract.MotionMeter, extract.loudness_db = NoMotion, lambda w, r, b: np.zeros(len(b))
+    try:
+        return extract_file(path, visual, audio, cache=False)
+    finally:
+        extract.MotionMeter, extract.loudness_db = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", type=Path, default=DEFAULT_INPUT)
@@ -137,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{time.perf_counter() - t0:.1f} s (not counted)")  # fmt: skip
             extract_file(path, visual, audio, cache=False)  # warm-up (first-call overheads)
             rows["a"] = timed(lambda: extract_file(path, visual, audio, cache=False), args.repeat)
+            rows["a0"] = timed(lambda: _without_signals(extract_file, path, visual, audio),
+                               args.repeat)  # fmt: skip
             rate = audio.sample_rate
             frames = media.decode_clip_frames(path, bounds, 1, visual.input_size)[:, 0]
             wave = media.decode_audio(path, rate)
@@ -157,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
         labels = {
             "a": "(a) full extraction",
+            "a0": "(a0) (a) without motion/loudness",
             "b_video": "(b) decode sampled frames only",
             "b": "(b) decode frames + audio",
             "c": "(c) OpenCV, every frame to BGR",
@@ -176,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         if "a" in rows:
             print(f"a/b       = {ratio('a', 'b')}   target >= 0.6")
             print(f"a/d       = {ratio('a', 'd')}   (1.0: decoding fully hidden behind the models)")
+            print(f"a/a0      = {ratio('a', 'a0')}   target >= 0.87 (signals cost <= 15 %)")
         print(f"b_video/c = {ratio('b_video', 'c')}   target >= 1.5")
         print(f"b/c       = {ratio('b', 'c')}   (b also decodes audio, c does not)")
     return 0

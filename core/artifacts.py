@@ -33,6 +33,8 @@ class ClipFeatures:
     visual_extractor: str
     audio_extractor: str
     audio_missing: str | None = None
+    # per-clip signals measured while extracting (core.signals): "motion", "loudness"
+    signals: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_clips(self) -> int:
@@ -58,6 +60,8 @@ class ClipFeatures:
         }
         if self.audio is not None:
             arrays["audio"] = np.asarray(self.audio, np.float32)
+        for name, values in self.signals.items():
+            arrays[f"signal_{name}"] = np.asarray(values, np.float32)
 
         def _write(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
@@ -70,7 +74,10 @@ class ClipFeatures:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             audio = z["audio"] if "audio" in z.files else None
-            return cls(bounds=z["bounds"], visual=z["visual"], audio=audio, **meta)
+            signals = {k[7:]: z[k] for k in z.files if k.startswith("signal_")}
+            return cls(
+                bounds=z["bounds"], visual=z["visual"], audio=audio, signals=signals, **meta
+            )
 
 
 @dataclass

@@ -40,6 +40,7 @@ from core.media import (
     probe,
 )
 from core.progress import CancelToken, ProgressFn, check_cancel, report
+from core.signals import MotionMeter, finish_motion, loudness_db
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ def _compute(
     )
     workers = [w for w in (video_worker, audio_worker) if w is not None]
     rows: list[np.ndarray] = []
+    meter, motion = MotionMeter(), []  # per-clip signals (core.signals), no extra decoding
+    signals: dict[str, np.ndarray] = {}
     done = 0
     try:
         for w in workers:
@@ -228,12 +231,14 @@ def _compute(
             if first != done:
                 raise MediaError(f"{path.name}: frames arrived out of order")
             rows.append(_embed_visual(visual, frames))
+            motion.append(meter.update(frames))
             done += frames.shape[0]
             report(progress, done, n, path.name)
         if done == 0:
             raise MediaError(f"{path.name}: no decodable video frame")
         bounds = bounds[:done]
         visual_feats = np.concatenate(rows).astype(np.float32)
+        signals["motion"] = finish_motion(np.concatenate(motion), frames_per_clip)
 
         audio_feats = None
         if audio_worker is not None:
@@ -250,6 +255,7 @@ def _compute(
                 need = int(math.ceil(bounds[-1, 1] * audio.sample_rate))
                 if wave.size < need:
                     wave = np.concatenate([wave, np.zeros(need - wave.size, np.float32)])
+                signals["loudness"] = loudness_db(wave, audio.sample_rate, bounds)
                 check_cancel(cancel)
                 kwargs = {"cancel": cancel} if _accepts(audio.embed_clips, "cancel") else {}
                 audio_feats = np.asarray(audio.embed_clips(wave, bounds, **kwargs), np.float32)
@@ -280,6 +286,7 @@ def _compute(
         visual_extractor=visual.NAME,
         audio_extractor=audio.NAME if audio is not None else "",
         audio_missing=audio_missing,
+        signals=signals,
     )
 
 

@@ -238,7 +238,7 @@ def analyse(
     notes: list[str] = []
     videos = _videos(feats)
     report(progress, 0, 1, "categories: clustering videos")
-    lib = score_library(videos, cfg.scoring())
+    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats])
     cats = lib.reference.categories
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
     report(progress, 1, 1, "pseudo: pseudo-highlights and cues scored")
@@ -304,7 +304,8 @@ def score_with_model(
     notes: list[str] = []
     if per_video is None:
         if "cat_labels" in ckpt.arrays:
-            per_video = Reference.from_checkpoint(ckpt.arrays, ckpt.info).score(videos)
+            ref = Reference.from_checkpoint(ckpt.arrays, ckpt.info)
+            per_video = ref.score(videos, signals=[f.signals for f in feats])
         elif direct:
             raise AvhdError("this model holds no pseudo-categories; --direct needs them")
     if direct:

@@ -86,11 +86,19 @@ class Reference:
         return self.categories.assign(desc)
 
     def score(
-        self, videos: list[VideoFeatures], categories: np.ndarray | None = None
+        self,
+        videos: list[VideoFeatures],
+        categories: np.ndarray | None = None,
+        signals: list[dict] | None = None,
     ) -> list[VideoScores]:
-        """Score videos against their category (assigned when not given)."""
+        """Score videos against their category (assigned when not given); ``signals`` are
+        each video's extraction signals (:attr:`core.artifacts.ClipFeatures.signals`)."""
         cats = self.assign(videos) if categories is None else np.asarray(categories)
-        return [_score_video(self, v, int(c)) for v, c in zip(videos, cats, strict=True)]
+        sig = signals if signals is not None else [None] * len(videos)
+        return [
+            _score_video(self, v, int(c), s)
+            for v, c, s in zip(videos, cats, sig, strict=True)
+        ]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Arrays for a model file (``cat_*``, ``audio_fill``, ``fit_CUE__KEY``)."""
@@ -134,22 +142,35 @@ class Reference:
                 "ph_top": c.ph_top}
 
 
-def _cue(ref: Reference, name: str, video: VideoFeatures, category: int) -> Cue:
+def _cue(ref: Reference, name: str, video: VideoFeatures, category: int, signals) -> Cue | None:
     scorer = get_scorer(name, ref.config.similarity, ref.config.ph_modality)
-    return scorer.score(video, category, ref.fitted.get(name, {}))
+    return scorer.score(video, category, ref.fitted.get(name, {}), signals)
 
 
-def _score_video(ref: Reference, video: VideoFeatures, category: int) -> VideoScores:
-    names = ref.config.cues
+def _fuse(parts: list[np.ndarray | None]) -> np.ndarray | None:
+    ranks = [rank01(p) for p in parts if p is not None]
+    return np.mean(ranks, axis=0) if ranks else None
+
+
+def _score_video(
+    ref: Reference, video: VideoFeatures, category: int, signals: dict | None = None
+) -> VideoScores:
     wanted = [n for n in CURVES if n not in _FITTED_CUES or n in ref.fitted]  # old models
-    cues = {n: _cue(ref, n, video, category) for n in dict.fromkeys([*names, *wanted])}
+    cues = {}
+    for n in dict.fromkeys([*ref.config.cues, *wanted]):
+        cue = _cue(ref, n, video, category, signals)
+        if cue is not None:  # e.g. no loudness without audio, no motion in benchmark features
+            cues[n] = cue
+    names = [n for n in ref.config.cues if n in cues] or ["recurrence"]
     if len(names) == 1:
         c = cues[names[0]]
         a, v, av = c.audio, c.visual, c.combined
+        v = av if v is None else v
     else:  # a fusion: mean of the cues' within-video ranks
-        av = np.mean([rank01(cues[n].combined) for n in names], axis=0)
-        v = np.mean([rank01(cues[n].visual) for n in names], axis=0)
-        a = None if video[1] is None else np.mean([rank01(cues[n].audio) for n in names], 0)
+        av = _fuse([cues[n].combined for n in names])
+        v = _fuse([cues[n].visual for n in names])
+        a = _fuse([cues[n].audio for n in names])
+        v = av if v is None else v
     pseudo = PseudoScores(a, v, av, top_fraction_labels(av, ref.config.ph_top))
     return VideoScores(category, pseudo, {n: c.combined for n, c in cues.items()})
 
@@ -205,6 +226,7 @@ def score_library(
     videos: list[VideoFeatures],
     config: ScoringConfig | None = None,
     categories: np.ndarray | None = None,
+    signals: list[dict] | None = None,
 ) -> LibraryScores:
     """Pseudo-categories, every cue and the pseudo-highlights of a library's videos.
 
@@ -213,10 +235,11 @@ def score_library(
         config: the cues and their parameters (default: the app's).
         categories: each video's category, instead of clustering (the real-category
             ablation of the benchmarks).
+        signals: each video's extraction signals (motion, loudness), when it has them.
     """
     config = config or ScoringConfig()
     ref, labels = fit_reference(videos, config, categories)
-    return LibraryScores(ref, labels, ref.score(videos, labels))
+    return LibraryScores(ref, labels, ref.score(videos, labels, signals))
 
 
 def model_scores(

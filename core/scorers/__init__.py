@@ -27,6 +27,8 @@ _REGISTRY = {
     "activity": "core.scorers.activity:Activity",
     "atypicality": "core.scorers.atypicality:Atypicality",
     "novelty": "core.scorers.novelty:Novelty",
+    "motion": "core.scorers.signal:Motion",
+    "loudness": "core.scorers.signal:Loudness",
 }
 #: what each cue means, in plain words (the timeline's legend)
 DESCRIPTIONS = {
@@ -35,6 +37,8 @@ DESCRIPTIONS = {
     "activity": "feature energy of the clip (how much is going on)",
     "atypicality": "distance of the clip from its video's average clip",
     "novelty": "change from the previous clip",
+    "motion": "how much the picture moves (frame difference)",
+    "loudness": "how loud the clip is (RMS level, dB)",
 }
 
 VideoFeatures = tuple[np.ndarray, np.ndarray | None]
@@ -44,7 +48,7 @@ VideoFeatures = tuple[np.ndarray, np.ndarray | None]
 class Cue:
     """One cue's per-clip curves for one video."""
 
-    visual: np.ndarray
+    visual: np.ndarray | None  # None: the cue reads no visual feature (e.g. loudness)
     audio: np.ndarray | None
     combined: np.ndarray
 
@@ -68,7 +72,10 @@ class Scorer(ABC):
     def curve(self, x: np.ndarray, modality: str, category: int, fitted: dict) -> np.ndarray:
         """Per-clip curve of one modality's features ``x`` (``modality`` visual/audio)."""
 
-    def score(self, video: VideoFeatures, category: int, fitted: dict) -> Cue:
+    def score(
+        self, video: VideoFeatures, category: int, fitted: dict, signals: dict | None = None
+    ) -> Cue | None:
+        """The cue's curves for one video (``None`` when the video lacks what it reads)."""
         v = np.asarray(self.curve(video[0], "visual", category, fitted), np.float64)
         a = None
         if video[1] is not None:

@@ -258,6 +258,9 @@ def test_score_find_model_and_the_apps_reselection_pick_the_same_segments(
         assert [c["score"] for c in a["clips"]] == pytest.approx([c["score"] for c in b["clips"]])
         assert len({round(c["score"], 9) for c in a["clips"]}) == 1  # all tied
         assert a["segments"] == b["segments"] and a["category"] == b["category"]
+        assert {"recurrence", "contrast", "activity", "motion"} <= set(a["cues"])
+        assert ("loudness" in a["cues"]) == a["has_audio"]
+        assert a["cues"] == pytest.approx(b["cues"])
         from core.artifacts import VideoHighlights
 
         vh = VideoHighlights.from_dict(b)
