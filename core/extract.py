@@ -258,7 +258,12 @@ def _compute(
                 signals["loudness"] = loudness_db(wave, audio.sample_rate, bounds)
                 check_cancel(cancel)
                 kwargs = {"cancel": cancel} if _accepts(audio.embed_clips, "cancel") else {}
-                audio_feats = np.asarray(audio.embed_clips(wave, bounds, **kwargs), np.float32)
+                if hasattr(audio, "embed_clips_and_events"):  # YAMNet: its AudioSet head too
+                    audio_feats, events = audio.embed_clips_and_events(wave, bounds, **kwargs)
+                    signals.update(events)
+                else:
+                    audio_feats = audio.embed_clips(wave, bounds, **kwargs)
+                audio_feats = np.asarray(audio_feats, np.float32)
                 if audio_feats.ndim != 2 or audio_feats.shape[0] != len(bounds):
                     raise FeatureError(
                         f"audio extractor {audio.NAME!r} returned shape {audio_feats.shape} "

@@ -5,6 +5,8 @@
   clip's. No extra frame is decoded.
 * ``loudness``: RMS level of the clip's audio in dB (full scale), from the waveform the
   audio extractor already decoded.
+* ``crowd``: YAMNet's own AudioSet head, from the same run that gives the embeddings
+  (:meth:`core.features.yamnet.YAMNet.embed_clips_and_events`).
 
 They are stored with the features (:attr:`core.artifacts.ClipFeatures.signals`) and read by
 the ``motion`` and ``loudness`` cues (:mod:`core.scorers`).

@@ -29,6 +29,7 @@ _REGISTRY = {
     "novelty": "core.scorers.novelty:Novelty",
     "motion": "core.scorers.signal:Motion",
     "loudness": "core.scorers.signal:Loudness",
+    "crowd": "core.scorers.signal:Crowd",
 }
 #: what each cue means, in plain words (the timeline's legend)
 DESCRIPTIONS = {
@@ -39,6 +40,7 @@ DESCRIPTIONS = {
     "novelty": "change from the previous clip",
     "motion": "how much the picture moves (frame difference)",
     "loudness": "how loud the clip is (RMS level, dB)",
+    "crowd": "how much it sounds like cheering, applause, laughter or a crowd (YAMNet)",
 }
 
 VideoFeatures = tuple[np.ndarray, np.ndarray | None]

@@ -35,3 +35,8 @@ class Motion(_Signal):
 class Loudness(_Signal):
     NAME = SIGNAL = "loudness"
     IS_AUDIO = True
+
+
+class Crowd(_Signal):
+    NAME = SIGNAL = "crowd"
+    IS_AUDIO = True

@@ -68,3 +68,27 @@ def test_extraction_stores_motion_and_loudness_and_the_cues_read_them(tmp_path, 
     assert vs.pseudo.av_ph[5:].min() > vs.pseudo.av_ph[:4].max()
     bare = score_library([(f.visual, f.audio)] * 2, ScoringConfig(cue="motion"))
     assert "motion" not in bare.videos[0].curves  # no signals: no such cue, recurrence ranks
+
+
+def test_yamnet_crowd_events_come_from_the_same_run_as_the_embeddings():
+    from core.features.yamnet import CROWD_CLASSES, YAMNet
+
+    y = YAMNet(device="cpu")
+    assert all(c in y.class_names for c in CROWD_CLASSES)
+    rng = np.random.default_rng(0)
+    t = np.arange(16000 * 3) / 16000
+    wave = np.concatenate([0.3 * np.sin(2 * np.pi * 440 * t[:16000]),
+                           0.3 * rng.standard_normal(32000)]).astype(np.float32)
+    bounds = np.array([[0, 1], [1, 2], [2, 3]], float)
+    emb, events = y.embed_clips_and_events(wave, bounds)
+    np.testing.assert_allclose(emb, y.embed_clips(wave, bounds), rtol=1e-5, atol=1e-6)
+    crowd = events["crowd"]
+    assert crowd.shape == (3,) and ((crowd > 0) & (crowd < 1)).all()
+    # = mean over the clip's patches of the best crowd-class probability
+    from core.features import audio_frontend as fe
+    from core.features.yamnet import patches_for_clips
+
+    _, logits = y.embed_patches(fe.log_mel_patches(wave))
+    prob = 1 / (1 + np.exp(-logits[:, [y.class_names.index(c) for c in CROWD_CLASSES]]))
+    members = patches_for_clips(bounds, len(logits))
+    np.testing.assert_allclose(crowd, [prob[m].max(1).mean() for m in members], atol=1e-6)
