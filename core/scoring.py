@@ -90,14 +90,17 @@ class Reference:
         videos: list[VideoFeatures],
         categories: np.ndarray | None = None,
         signals: list[dict] | None = None,
+        members: list[int] | None = None,
     ) -> list[VideoScores]:
         """Score videos against their category (assigned when not given); ``signals`` are
-        each video's extraction signals (:attr:`core.artifacts.ClipFeatures.signals`)."""
+        each video's extraction signals (:attr:`core.artifacts.ClipFeatures.signals`);
+        ``members`` each video's index in the fitted library (the library's own videos)."""
         cats = self.assign(videos) if categories is None else np.asarray(categories)
         sig = signals if signals is not None else [None] * len(videos)
+        mem = members if members is not None else [None] * len(videos)
         return [
-            _score_video(self, v, int(c), s)
-            for v, c, s in zip(videos, cats, sig, strict=True)
+            _score_video(self, v, int(c), s, m)
+            for v, c, s, m in zip(videos, cats, sig, mem, strict=True)
         ]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -142,9 +145,11 @@ class Reference:
                 "ph_top": c.ph_top}
 
 
-def _cue(ref: Reference, name: str, video: VideoFeatures, category: int, signals) -> Cue | None:
+def _cue(
+    ref: Reference, name: str, video: VideoFeatures, category: int, signals, member
+) -> Cue | None:
     scorer = get_scorer(name, ref.config.similarity, ref.config.ph_modality)
-    return scorer.score(video, category, ref.fitted.get(name, {}), signals)
+    return scorer.score(video, category, ref.fitted.get(name, {}), signals, member)
 
 
 def _fuse(parts: list[np.ndarray | None]) -> np.ndarray | None:
@@ -153,12 +158,16 @@ def _fuse(parts: list[np.ndarray | None]) -> np.ndarray | None:
 
 
 def _score_video(
-    ref: Reference, video: VideoFeatures, category: int, signals: dict | None = None
+    ref: Reference,
+    video: VideoFeatures,
+    category: int,
+    signals: dict | None = None,
+    member: int | None = None,
 ) -> VideoScores:
     wanted = [n for n in CURVES if n not in _FITTED_CUES or n in ref.fitted]  # old models
     cues = {}
     for n in dict.fromkeys([*ref.config.cues, *wanted]):
-        cue = _cue(ref, n, video, category, signals)
+        cue = _cue(ref, n, video, category, signals, member)
         if cue is not None:  # e.g. no loudness without audio, no motion in benchmark features
             cues[n] = cue
     names = [n for n in ref.config.cues if n in cues] or ["recurrence"]
@@ -176,22 +185,30 @@ def _score_video(
 
 
 #: cues fitted on the library (the others read one video only)
-_FITTED_CUES = ("recurrence", "contrast")
+_FITTED_CUES = ("recurrence", "contrast", "centred", "neighbours")
 
 
 def fit_reference(
     videos: list[VideoFeatures],
     config: ScoringConfig,
     categories: np.ndarray | None = None,
+    clusters: Reference | None = None,
 ) -> tuple[Reference, np.ndarray]:
-    """Fit categories (unless given) and every library cue; returns it and the labels."""
+    """Fit categories (unless given) and every library cue; returns it and the labels.
+
+    ``clusters``: reuse that reference's categories (fitted on the same videos) instead of
+    clustering again, e.g. to compare cue settings on one clustering.
+    """
     if not videos:
         raise AvhdError("no usable video in the library")
     for n in config.cues:
         get_scorer(n, config.similarity, config.ph_modality)  # an unknown name fails here
     cats: Categories | None = None
     fill = None
-    if categories is None:
+    if clusters is not None and clusters.categories is not None:
+        cats, fill = clusters.categories, clusters.audio_fill
+        labels = np.asarray(cats.labels)
+    elif categories is None:
         desc, fill = library_descriptors(videos)
         cats = fit_categories(desc, config.k_min, config.k_max, seed=config.seed)
         labels = np.asarray(cats.labels)
@@ -239,7 +256,7 @@ def score_library(
     """
     config = config or ScoringConfig()
     ref, labels = fit_reference(videos, config, categories)
-    return LibraryScores(ref, labels, ref.score(videos, labels, signals))
+    return LibraryScores(ref, labels, ref.score(videos, labels, signals, list(range(len(videos)))))
 
 
 def model_scores(

@@ -24,6 +24,8 @@ from core.pseudo import MODALITIES, combine_modalities
 _REGISTRY = {
     "recurrence": "core.scorers.recurrence:Recurrence",
     "contrast": "core.scorers.contrast:Contrast",
+    "centred": "core.scorers.centred:Centred",
+    "neighbours": "core.scorers.neighbours:Neighbours",
     "activity": "core.scorers.activity:Activity",
     "atypicality": "core.scorers.atypicality:Atypicality",
     "novelty": "core.scorers.novelty:Novelty",
@@ -35,6 +37,8 @@ _REGISTRY = {
 DESCRIPTIONS = {
     "recurrence": "how much the clip resembles its pseudo-category (the paper's pseudo-highlight)",
     "contrast": "resemblance to its own category minus resemblance to the whole library",
+    "centred": "resemblance to its category once the library's average clip is removed",
+    "neighbours": "how closely the clip is matched in the other videos of its category",
     "activity": "feature energy of the clip (how much is going on)",
     "atypicality": "distance of the clip from its video's average clip",
     "novelty": "change from the previous clip",
@@ -71,17 +75,25 @@ class Scorer(ABC):
         return {}
 
     @abstractmethod
-    def curve(self, x: np.ndarray, modality: str, category: int, fitted: dict) -> np.ndarray:
-        """Per-clip curve of one modality's features ``x`` (``modality`` visual/audio)."""
+    def curve(
+        self, x: np.ndarray, modality: str, category: int, fitted: dict, member: int | None = None
+    ) -> np.ndarray:
+        """Per-clip curve of one modality's features ``x`` (``modality`` visual/audio);
+        ``member`` is the video's index in the fitted library (``None``: a new video)."""
 
     def score(
-        self, video: VideoFeatures, category: int, fitted: dict, signals: dict | None = None
+        self,
+        video: VideoFeatures,
+        category: int,
+        fitted: dict,
+        signals: dict | None = None,
+        member: int | None = None,
     ) -> Cue | None:
         """The cue's curves for one video (``None`` when the video lacks what it reads)."""
-        v = np.asarray(self.curve(video[0], "visual", category, fitted), np.float64)
+        v = np.asarray(self.curve(video[0], "visual", category, fitted, member), np.float64)
         a = None
         if video[1] is not None:
-            a = np.asarray(self.curve(video[1], "audio", category, fitted), np.float64)
+            a = np.asarray(self.curve(video[1], "audio", category, fitted, member), np.float64)
         return Cue(v, a, combine_modalities(a, v, self.modality))
 
 

@@ -11,5 +11,5 @@ from core.scorers import Scorer
 class Activity(Scorer):
     NAME = "activity"
 
-    def curve(self, x, modality, category, fitted):
+    def curve(self, x, modality, category, fitted, member=None):
         return np.linalg.norm(np.asarray(x, np.float64), axis=1)

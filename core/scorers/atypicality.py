@@ -10,6 +10,6 @@ from core.scorers import Scorer
 class Atypicality(Scorer):
     NAME = "atypicality"
 
-    def curve(self, x, modality, category, fitted):
+    def curve(self, x, modality, category, fitted, member=None):
         x = np.asarray(x, np.float64)
         return np.linalg.norm(x - x.mean(axis=0), axis=1)

@@ -21,7 +21,7 @@ class Contrast(Scorer):
         return {**own, "library_visual": lib["centre_visual"][0],
                 "library_audio": lib["centre_audio"][0]}
 
-    def curve(self, x, modality, category, fitted):
+    def curve(self, x, modality, category, fitted, member=None):
         p = _prepare(x, self.similarity)
         centre = fitted[f"centre_{modality}"][category] - fitted[f"library_{modality}"]
         return p @ centre.astype(p.dtype)

@@ -11,7 +11,7 @@ from core.scorers import Scorer
 class Novelty(Scorer):
     NAME = "novelty"
 
-    def curve(self, x, modality, category, fitted):
+    def curve(self, x, modality, category, fitted, member=None):
         x = np.asarray(x, np.float64)
         if len(x) < 2:
             return np.zeros(len(x))

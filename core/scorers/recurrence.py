@@ -39,6 +39,6 @@ class Recurrence(Scorer):
     def fit(self, videos, categories):
         return category_centres(videos, categories, self.similarity)
 
-    def curve(self, x, modality, category, fitted):
+    def curve(self, x, modality, category, fitted, member=None):
         p = _prepare(x, self.similarity)
         return p @ fitted[f"centre_{modality}"][category].astype(p.dtype)
