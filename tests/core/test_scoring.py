@@ -127,9 +127,10 @@ def test_bench_and_find_score_the_same_way(tmp_path):
         np.testing.assert_allclose(bench_net["predictions"][vid], hl.score, atol=1e-6)
 
 
-def test_centred_recurrence_finds_what_recurs_where_plain_cosine_sees_the_cone():
-    """All clips share a large common direction (the post-ReLU cone); one small pattern
-    recurs in every video. Centred recurrence ranks the recurring clips first."""
+def test_neighbours_find_a_minority_moment_that_recurs_where_mean_similarity_fails():
+    """All clips share a large common direction (the post-ReLU cone); a pattern recurs in
+    two clips of every video. The mean-similarity forms (plain cosine, and centred, where
+    the majority's shared offset wins) miss it; the best match per other video finds it."""
     rng = np.random.default_rng(1)
     common = np.full(16, 5.0)
     pattern = np.zeros(16)
@@ -142,11 +143,16 @@ def test_centred_recurrence_finds_what_recurs_where_plain_cosine_sees_the_cone()
         x[t == 1] += pattern
         videos.append((x, rng.random((8, 3))))
         truth.append(t)
-    lib = score_library(videos, ScoringConfig(cue="centred", k_min=1, k_max=1))
+    lib = score_library(videos, ScoringConfig(cue="neighbours", k_min=1, k_max=1))
     for vs, t in zip(lib.videos, truth, strict=True):
         top2 = np.argsort(-vs.pseudo.av_ph, kind="stable")[:2]
         assert set(top2) == set(np.flatnonzero(t))
-    plain = score_library(videos, ScoringConfig(similarity="cosine", k_min=1, k_max=1))
-    hits = [set(np.argsort(-vs.pseudo.av_ph, kind="stable")[:2]) == set(np.flatnonzero(t))
-            for vs, t in zip(plain.videos, truth, strict=True)]
-    assert not all(hits)  # plain cosine recurrence does not (the case centring fixes)
+    for cue, sim in (("recurrence", "cosine"), ("centred", "cosine")):
+        other = score_library(videos, ScoringConfig(cue=cue, similarity=sim, k_min=1, k_max=1))
+        hits = [set(np.argsort(-vs.pseudo.av_ph, kind="stable")[:2]) == set(np.flatnonzero(t))
+                for vs, t in zip(other.videos, truth, strict=True)]
+        assert not any(hits), cue
+    # a new video (not a member) is compared with every library video: same ranking
+    again = lib.reference.score(videos, lib.labels)
+    for a, b in zip(again, lib.videos, strict=True):
+        np.testing.assert_array_equal(np.argsort(-a.pseudo.av_ph), np.argsort(-b.pseudo.av_ph))
