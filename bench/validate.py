@@ -173,8 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--only", nargs="+", default=[*BENCHMARKS, *planted.GENERATORS])
+    ap.add_argument("--rows", nargs="+", help="only rows whose label contains one of these")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "validate" / "results.json")
     args = ap.parse_args(argv)
+    if args.rows:
+        ROWS[:] = [r for r in ROWS if any(w in r[0] for w in args.rows)]
     t0 = time.perf_counter()
     columns: dict[str, dict] = {}
     for name in [c for c in BENCHMARKS if c in args.only]:

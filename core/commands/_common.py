@@ -45,6 +45,13 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         help="pseudo-highlight similarity (default dot = mean inner product; the paper: cosine)",
     )
     g.add_argument(
+        "--cue",
+        default=FindConfig.cue,
+        help=f"cue(s) ranking the clips (default {FindConfig.cue}); join with + to fuse ranks: "
+        "recurrence, neighbours, centred, contrast, activity, atypicality, novelty, motion, "
+        "loudness, crowd (the paper: recurrence with --similarity cosine --ph-modality av)",
+    )
+    g.add_argument(
         "--ph-modality",
         default=FindConfig.ph_modality,
         choices=["av", "audio", "visual"],
@@ -101,6 +108,7 @@ def config_from_args(args: argparse.Namespace) -> FindConfig:
         "epochs",
         "seed",
         "similarity",
+        "cue",
         "ph_modality",
         "targets",
         "blend",

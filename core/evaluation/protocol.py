@@ -28,7 +28,7 @@ from core.scoring import LibraryScores, ScoringConfig, model_scores, score_libra
 
 log = logging.getLogger(__name__)
 
-SCORERS = ("network", "direct", "supervised", "random")
+SCORERS = ("network", "direct", "supervised", "ridge", "random")
 CATEGORY_MODES = ("pseudo", "real")
 #: Network training targets: ``hard`` = the top-``ph_top`` 0/1 pseudo-labels (the method);
 #: ``soft`` = each clip's pseudo-highlight rank within its video, scaled to [0, 1].
@@ -339,10 +339,15 @@ def run_split(
         raise BenchError(f"split {split.name} has no training or no test video")
     train = [bench.features[v] for v in train_ids]
     test = [bench.features[v] for v in split.test]
-    if cfg.scorer == "supervised":
+    if cfg.scorer in ("supervised", "ridge"):
         targets = supervised_targets(bench.name, [bench.labels[v] for v in train_ids])
         targets = [t[: len(f[0])] for t, f in zip(targets, train, strict=True)]
         targets = [np.pad(t, (0, len(f[0]) - len(t))) for t, f in zip(targets, train, strict=True)]
+    if cfg.scorer == "ridge":
+        from core.evaluation.ridge import ridge_scores
+
+        scores, diag = ridge_scores(train, targets, test), {"labels": "real"}
+    elif cfg.scorer == "supervised":
         scores, diag, ckpt = _train_and_score(
             train, targets, test, cfg, seed, {"labels": "real"}, progress, cancel
         )

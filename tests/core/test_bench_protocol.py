@@ -248,3 +248,16 @@ def test_self_training_changes_the_network_and_rejects_negative_rounds(synth):
     )  # a second round on new targets gives other scores
     with pytest.raises(BenchError, match="self-train"):
         BenchConfig("youtube", self_train=-1)
+
+
+def test_ridge_reference_learns_from_the_real_labels(synth):
+    from core.evaluation.ridge import ridge_scores
+
+    b = load_benchmark("youtube", synth)
+    split = make_splits(b, "fixed")[0]
+    data = run_split(b, split, BenchConfig("youtube", scorer="ridge"), 0)
+    assert evaluate_predictions(data, b.labels, b.domains)["mAP"] == pytest.approx(100.0)
+    # closed form: one feature, no penalty -> least squares on the centred target
+    x = [(np.array([[0.0], [1.0], [2.0]]), None)]
+    s = ridge_scores(x, [np.array([0.0, 1.0, 2.0])], x, alpha=0.0)[0]
+    np.testing.assert_allclose(s, [-1.0, 0.0, 1.0], atol=1e-9)
