@@ -108,9 +108,10 @@ def benchmark_column(name: str, seeds: list[int]) -> dict[str, float | None]:
             for label, fields in ROWS:
                 if set(fields["cue"].split("+")) & SIGNAL_CUES:
                     continue
-                ref, _ = fit_reference(train, _config(fields, seed), clusters=clusters)
+                ref, _ = fit_reference(train, _config(fields, seed), clusters=clusters,
+                                       curves=False)
                 clusters = clusters or ref
-                scores = [vs.pseudo.av_ph for vs in ref.score(test)]
+                scores = [vs.pseudo.av_ph for vs in ref.score(test, curves=False)]
                 data = {"benchmark": name, "diagnostics": {},
                         "predictions": {v: s.tolist() for v, s in zip(split.test, scores,
                                                                         strict=True)}}
@@ -160,8 +161,9 @@ def planted_column(gen: str, seeds: list[int], tmp: Path) -> dict[str, list[floa
         signals = [f.signals for f in feats]
         clusters = score_library(videos, _config(ROWS[0][1], seed), signals=signals).reference
         for label, fields in ROWS:  # one clustering per library, every cue setting on it
-            ref, labels = fit_reference(videos, _config(fields, seed), clusters=clusters)
-            vids = ref.score(videos, labels, signals, list(range(len(videos))))
+            ref, labels = fit_reference(videos, _config(fields, seed), clusters=clusters,
+                                        curves=False)
+            vids = ref.score(videos, labels, signals, list(range(len(videos))), curves=False)
             out[label].append(float(np.mean([_ap(v.pseudo.av_ph, t)
                                              for v, t in zip(vids, truth, strict=True)])))
         print(f"  {gen} seed {seed}: {len(feats)} videos, K={clusters.categories.k}",

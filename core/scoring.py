@@ -32,6 +32,8 @@ from core.selection import select_segments
 VideoFeatures = tuple[np.ndarray, np.ndarray | None]
 #: cues whose curves every result carries (the highlights JSON stores them by name)
 CURVES = tuple(scorer_names())
+#: fitted float32 arrays larger than this are kept as float16 in a model file
+LARGE_ARRAY = 1_000_000
 
 
 @dataclass
@@ -91,15 +93,17 @@ class Reference:
         categories: np.ndarray | None = None,
         signals: list[dict] | None = None,
         members: list[int] | None = None,
+        curves: bool = True,
     ) -> list[VideoScores]:
         """Score videos against their category (assigned when not given); ``signals`` are
         each video's extraction signals (:attr:`core.artifacts.ClipFeatures.signals`);
-        ``members`` each video's index in the fitted library (the library's own videos)."""
+        ``members`` each video's index in the fitted library (the library's own videos);
+        ``curves=False`` computes only the configured cue(s), not every cue's curve."""
         cats = self.assign(videos) if categories is None else np.asarray(categories)
         sig = signals if signals is not None else [None] * len(videos)
         mem = members if members is not None else [None] * len(videos)
         return [
-            _score_video(self, v, int(c), s, m)
+            _score_video(self, v, int(c), s, m, curves)
             for v, c, s, m in zip(videos, cats, sig, mem, strict=True)
         ]
 
@@ -112,7 +116,11 @@ class Reference:
         if self.audio_fill is not None:
             out["audio_fill"] = np.asarray(self.audio_fill)
         for cue, state in self.fitted.items():
-            out.update({f"fit_{cue}__{k}": np.asarray(v) for k, v in state.items()})
+            for k, v in state.items():
+                v = np.asarray(v)
+                if v.dtype == np.float32 and v.size > LARGE_ARRAY:  # e.g. neighbours' clips
+                    v = v.astype(np.float16)
+                out[f"fit_{cue}__{k}"] = v
         return out
 
     @classmethod
@@ -127,7 +135,10 @@ class Reference:
         for key, val in arrays.items():
             if key.startswith("fit_"):
                 cue, name = key[4:].split("__", 1)
-                fitted.setdefault(cue, {})[name] = np.asarray(val)
+                val = np.asarray(val)
+                fitted.setdefault(cue, {})[name] = (
+                    val.astype(np.float32) if val.dtype == np.float16 else val
+                )
         if not fitted and "centre_visual" in arrays:  # a model from before the cue registry
             fitted["recurrence"] = {k: arrays[k] for k in ("centre_visual", "centre_audio")}
         cfg = ScoringConfig(
@@ -163,8 +174,10 @@ def _score_video(
     category: int,
     signals: dict | None = None,
     member: int | None = None,
+    curves: bool = True,
 ) -> VideoScores:
     wanted = [n for n in CURVES if n not in _FITTED_CUES or n in ref.fitted]  # old models
+    wanted = wanted if curves else []
     cues = {}
     for n in dict.fromkeys([*ref.config.cues, *wanted]):
         cue = _cue(ref, n, video, category, signals, member)
@@ -193,11 +206,13 @@ def fit_reference(
     config: ScoringConfig,
     categories: np.ndarray | None = None,
     clusters: Reference | None = None,
+    curves: bool = True,
 ) -> tuple[Reference, np.ndarray]:
     """Fit categories (unless given) and every library cue; returns it and the labels.
 
     ``clusters``: reuse that reference's categories (fitted on the same videos) instead of
-    clustering again, e.g. to compare cue settings on one clustering.
+    clustering again, e.g. to compare cue settings on one clustering. ``curves=False``
+    fits only the configured cue(s) (a benchmark run needs no other curve).
     """
     if not videos:
         raise AvhdError("no usable video in the library")
@@ -217,6 +232,7 @@ def fit_reference(
     fitted = {
         n: get_scorer(n, config.similarity, config.ph_modality).fit(videos, labels)
         for n in _FITTED_CUES
+        if curves or n in config.cues
     }
     return Reference(cats, fill, fitted, config), labels
 
@@ -244,6 +260,7 @@ def score_library(
     config: ScoringConfig | None = None,
     categories: np.ndarray | None = None,
     signals: list[dict] | None = None,
+    curves: bool = True,
 ) -> LibraryScores:
     """Pseudo-categories, every cue and the pseudo-highlights of a library's videos.
 
@@ -253,10 +270,12 @@ def score_library(
         categories: each video's category, instead of clustering (the real-category
             ablation of the benchmarks).
         signals: each video's extraction signals (motion, loudness), when it has them.
+        curves: also every other cue's curve (``False``: the configured cue(s) only).
     """
     config = config or ScoringConfig()
-    ref, labels = fit_reference(videos, config, categories)
-    return LibraryScores(ref, labels, ref.score(videos, labels, signals, list(range(len(videos)))))
+    ref, labels = fit_reference(videos, config, categories, curves=curves)
+    members = list(range(len(videos)))
+    return LibraryScores(ref, labels, ref.score(videos, labels, signals, members, curves))
 
 
 def model_scores(

@@ -194,7 +194,7 @@ def _library(
             raise BenchError("categories='real' needs the training videos' domains")
         names = sorted(set(real))
         labels = np.array([names.index(d) for d in real], np.int64)
-    lib = score_library(train, cfg.scoring(seed), categories=labels)
+    lib = score_library(train, cfg.scoring(seed), categories=labels, curves=False)
     cats = lib.reference.categories
     if cats is None:
         info = {"k": int(labels.max()) + 1, "note": "real categories (domains)"}
@@ -205,7 +205,7 @@ def _library(
 
 def _direct(lib: LibraryScores, test: list[VideoFeatures], cats=None) -> list[np.ndarray]:
     """Test clips scored against their category of the training library (as ``score``)."""
-    return [v.pseudo.av_ph for v in lib.reference.score(test, cats)]
+    return [v.pseudo.av_ph for v in lib.reference.score(test, cats, curves=False)]
 
 
 def _train_and_score(
