@@ -28,11 +28,9 @@ Snapshot = dict[str, State]
 
 def reselect(vh: VideoHighlights, target) -> list[Segment]:
     """Segments of ``vh`` for ``target`` from its scores (as the pipeline selects them)."""
-    from core.selection import select_segments
+    from core.scoring import select
 
-    tiebreak = vh.av_ph if vh.av_ph is not None and len(vh.av_ph) == vh.n_clips else None
-    return select_segments(vh.bounds, vh.score, vh.duration, tiebreak=tiebreak,
-                           **target.kwargs())
+    return select(vh.bounds, vh.score, vh.duration, tiebreak=vh.av_ph, **target.kwargs())
 
 
 def span_text(start: float, end: float) -> str:

@@ -36,6 +36,8 @@ class ClipFeatures:
     visual_extractor: str
     audio_extractor: str
     audio_missing: str | None = None
+    # per-clip signals measured while extracting (core.signals): "motion", "loudness"
+    signals: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_clips(self) -> int:
@@ -61,6 +63,8 @@ class ClipFeatures:
         }
         if self.audio is not None:
             arrays["audio"] = np.asarray(self.audio, np.float32)
+        for name, values in self.signals.items():
+            arrays[f"signal_{name}"] = np.asarray(values, np.float32)
 
         def _write(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
@@ -105,7 +109,10 @@ class ClipFeatures:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             audio = z["audio"] if "audio" in z.files else None
-            return cls(bounds=z["bounds"], visual=z["visual"], audio=audio, **meta)
+            signals = {k[7:]: z[k] for k in z.files if k.startswith("signal_")}
+            return cls(
+                bounds=z["bounds"], visual=z["visual"], audio=audio, signals=signals, **meta
+            )
 
 
 @dataclass
@@ -161,6 +168,8 @@ class VideoHighlights:
     segments: list[Segment] = field(default_factory=list)
     model: str = ""
     has_audio: bool = True
+    # per-clip curve of every cue (core.scorers), by its plain-word name
+    cues: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_clips(self) -> int:
@@ -195,6 +204,7 @@ class VideoHighlights:
             "model": self.model,
             "clips": clips,
             "segments": [s.to_dict() for s in self.segments],
+            "cues": {k: [float(x) for x in v] for k, v in self.cues.items()},
         }
 
     @classmethod
@@ -227,6 +237,7 @@ class VideoHighlights:
             segments=[Segment.from_dict(s, f"segments[{i}]") for i, s in enumerate(segments)],
             model=sc.string(d.get("model", ""), "model"),
             has_audio=sc.boolean(d.get("has_audio", True), "has_audio"),
+            cues=_read_cues(d.get("cues"), len(clips["score"])),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -256,4 +267,16 @@ def _read_clips(clips: list) -> dict[str, list]:
         a = sc.get(c, "a_ph", where, None)
         out["a_ph"].append(None if a is None else sc.number(a, f"{where}.a_ph"))
         out["pseudo_label"].append(sc.integer(sc.get(c, "pseudo_label", where), where, 0, 1))
+    return out
+
+
+def _read_cues(value, n_clips: int) -> dict[str, np.ndarray]:
+    """The per-clip cue curves of a highlights file; a curve of the wrong length is dropped."""
+    if value is None:
+        return {}
+    out = {}
+    for name, curve in sc.obj(value, "cues").items():
+        arr = np.array([sc.number(x, f"cues.{name}") for x in sc.array(curve, f"cues.{name}")])
+        if len(arr) == n_clips:
+            out[str(name)] = arr.astype(float)
     return out

@@ -29,7 +29,8 @@ from core.errors import MediaError
 log = logging.getLogger(__name__)
 
 #: Bumped when the way features are computed from a file changes (frame sampling, clip grid).
-PIPELINE_VERSION = 1
+#: 2: per-clip motion and loudness signals are stored with the features.
+PIPELINE_VERSION = 2
 SAMPLE_BYTES = 1 << 20
 ENV_VAR = "AVHD_CACHE_DIR"
 

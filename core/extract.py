@@ -41,6 +41,7 @@ from core.media import (
     truncation_note,
 )
 from core.progress import CancelToken, ProgressFn, check_cancel, report
+from core.signals import MotionMeter, finish_motion, loudness_db
 
 log = logging.getLogger(__name__)
 
@@ -184,10 +185,16 @@ def _audio_job(path: Path, audio: AudioExtractor, bounds: np.ndarray, stop: Canc
     need = int(math.ceil(bounds[-1, 1] * audio.sample_rate))
     if wave.size < need:
         wave = np.concatenate([wave, np.zeros(need - wave.size, np.float32)])
+    signals = {"loudness": loudness_db(wave, audio.sample_rate, bounds)}
     stop.check()
     kwargs = {"cancel": stop} if _accepts(audio.embed_clips, "cancel") else {}
     try:
-        feats = np.asarray(audio.embed_clips(wave, bounds, **kwargs), np.float32)
+        if hasattr(audio, "embed_clips_and_events"):  # YAMNet: its AudioSet head too
+            feats, events = audio.embed_clips_and_events(wave, bounds, **kwargs)
+            signals.update(events)
+        else:
+            feats = audio.embed_clips(wave, bounds, **kwargs)
+        feats = np.asarray(feats, np.float32)
     except Cancelled:
         raise
     except Exception as exc:
@@ -196,26 +203,28 @@ def _audio_job(path: Path, audio: AudioExtractor, bounds: np.ndarray, stop: Canc
         raise FeatureError(
             f"audio extractor {audio.NAME!r} returned shape {feats.shape} for {len(bounds)} clips"
         )
-    return feats
+    return feats, signals
 
 
 def _join_audio(
     path: Path, worker: _Worker, n_clips: int, cancel: CancelToken | None
-) -> tuple[np.ndarray | None, str | None]:
-    """Wait for :func:`_audio_job`: ``(features, None)`` or ``(None, why audio is missing)``."""
+) -> tuple[np.ndarray | None, str | None, dict[str, np.ndarray]]:
+    """Wait for :func:`_audio_job`: ``(features, None, signals)`` or
+    ``(None, why audio is missing, {})``."""
     while worker.is_alive():
         check_cancel(cancel)
         worker.join(timeout=0.1)
     err = worker.error
     if err is None:
-        return worker.result[:n_clips], None
+        feats, signals = worker.result
+        return feats[:n_clips], None, {k: v[:n_clips] for k, v in signals.items()}
     if isinstance(err, _EmbedFailed):
         raise err.__cause__
     if isinstance(err, (FeatureError, Cancelled)):
         raise err
     if not isinstance(err, AvhdError):
         log.debug("audio decoding of %s failed", path, exc_info=err)
-    return None, _strip_name(str(err), path.name) or type(err).__name__
+    return None, _strip_name(str(err), path.name) or type(err).__name__, {}
 
 
 def _consume_frames(
@@ -226,9 +235,11 @@ def _consume_frames(
     n: int,
     progress: ProgressFn | None,
     cancel: CancelToken | None,
-) -> np.ndarray:
-    """Embed the decoder's frame batches in order on the calling thread."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Embed the decoder's frame batches in order on the calling thread; also returns the
+    per-frame motion of the same frames (:class:`core.signals.MotionMeter`)."""
     rows: list[np.ndarray] = []
+    meter, motion = MotionMeter(), []  # per-clip signals, no extra decoding
     done = 0
     report(progress, 0, n, path.name)
     while True:
@@ -249,11 +260,12 @@ def _consume_frames(
         if first != done:
             raise MediaError(f"{path.name}: frames arrived out of order")
         rows.append(_embed_visual(visual, frames))
+        motion.append(meter.update(frames))
         done += frames.shape[0]
         report(progress, done, n, path.name)
     if done == 0:
         raise MediaError(f"{path.name}: no decodable video frame")
-    return np.concatenate(rows).astype(np.float32)
+    return np.concatenate(rows).astype(np.float32), np.concatenate(motion)
 
 
 def _compute(
@@ -292,11 +304,17 @@ def _compute(
     try:
         for w in workers:
             w.start()
-        visual_feats = _consume_frames(path, visual, frames_q, video_worker, n, progress, cancel)
+        visual_feats, motion = _consume_frames(
+            path, visual, frames_q, video_worker, n, progress, cancel
+        )
         bounds = bounds[: len(visual_feats)]
+        signals: dict[str, np.ndarray] = {"motion": finish_motion(motion, frames_per_clip)}
         audio_feats = None
         if audio_worker is not None:
-            audio_feats, audio_missing = _join_audio(path, audio_worker, len(bounds), cancel)
+            audio_feats, audio_missing, audio_signals = _join_audio(
+                path, audio_worker, len(bounds), cancel
+            )
+            signals.update(audio_signals)
     finally:
         for w in workers:
             w.stop.cancel()
@@ -319,6 +337,7 @@ def _compute(
         visual_extractor=visual.NAME,
         audio_extractor=audio.NAME if audio is not None else "",
         audio_missing=audio_missing,
+        signals=signals,
     )
 
 

@@ -17,22 +17,24 @@ from pathlib import Path
 import numpy as np
 
 from core.artifacts import ClipFeatures, VideoHighlights
-from core.clustering import Categories, fit_categories, library_descriptors
-from core.errors import AvhdError, ModelError
+from core.clustering import Categories
+from core.errors import AvhdError
 from core.fsnames import printable
 from core.media import TRUNCATED
 from core.model import ModelConfig
 from core.outputs import OUTPUT_DIRNAME  # noqa: F401 - part of this module's API
 from core.progress import CancelToken, ProgressFn, check_cancel, report
-from core.pseudo import (
-    PseudoScores,
-    blend_ranks,
-    combine_modalities,
-    pseudo_highlights,
-    training_targets,
-)
+from core.pseudo import PseudoScores, training_targets
 from core.resultfiles import MODEL_FILENAME, SUMMARY_FILENAME  # noqa: F401 - API
-from core.selection import select_segments
+from core.scoring import (
+    LibraryScores,
+    Reference,
+    ScoringConfig,
+    VideoScores,
+    model_scores,
+    score_library,
+    select,
+)
 from core.training import Checkpoint, predict_many, preset, train
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ class FindConfig:
     similarity: str = "dot"
     ph_modality: str = "visual"
     ph_top: float = 0.5
+    # the cue (core.scorers) whose curve is the pseudo-highlight; "a+b" fuses ranks
+    cue: str = "recurrence"
     # The ``avhd`` benchmark recipe (chosen on training-video labels, docs/results.md): the
     # network learns each clip's pseudo-highlight rank within its video ("soft"; "hard" =
     # the paper's top-50 % 0/1 labels), and a trained model's score is its rank blended with
@@ -85,6 +89,18 @@ class FindConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def scoring(self) -> ScoringConfig:
+        """The scoring part of this config (shared with ``avhd bench``)."""
+        return ScoringConfig(
+            cue=self.cue,
+            similarity=self.similarity,
+            ph_modality=self.ph_modality,
+            ph_top=self.ph_top,
+            k_min=self.k_min,
+            k_max=self.k_max,
+            seed=self.seed,
+        )
 
 
 @dataclass
@@ -105,62 +121,102 @@ def _videos(feats: list[ClipFeatures]) -> list[tuple[np.ndarray, np.ndarray | No
     return [(f.visual, f.audio) for f in feats]
 
 
-def _category_centres(
-    feats: list[ClipFeatures], cats: np.ndarray, similarity: str = "cosine"
-) -> dict[str, np.ndarray]:
-    """Mean prepared (e.g. L2-normalised) features per category: scores new videos directly."""
-    from core.pseudo import _prepare
-
-    k = int(cats.max()) + 1 if len(cats) else 1
-    out = {}
-    for name in ("visual", "audio"):
-        dim = next((getattr(f, name).shape[1] for f in feats if getattr(f, name) is not None), 0)
-        centres = np.zeros((k, dim), np.float32)
-        for c in range(k):
-            rows = [
-                _prepare(getattr(f, name), similarity)
-                for f, ci in zip(feats, cats, strict=True)
-                if ci == c and getattr(f, name) is not None
-            ]
-            if rows:
-                centres[c] = np.concatenate(rows).mean(0)
-        out[f"centre_{name}"] = centres
-    return out
-
-
 def blended_scores(
     ckpt: Checkpoint, network: list[np.ndarray], direct: list[np.ndarray]
 ) -> list[np.ndarray]:
-    """A model's scores as it was trained to give them: its ``blend`` (0 when absent, as in
-    models from before blending) mixes the network's within-video ranks with the
-    pseudo-highlight ranks. A collapsed model gives the pseudo-highlight scores alone
-    (:data:`COLLAPSE_NOTE`)."""
-    if ckpt.collapsed:
-        return direct
-    blend = float(ckpt.info.get("blend", 0.0))
-    if blend <= 0.0:
-        return network
-    return [blend_ranks(s, d, blend) for s, d in zip(network, direct, strict=True)]
+    """Compatible name of :func:`core.scoring.model_scores` (collapse: :data:`COLLAPSE_NOTE`)."""
+    return model_scores(ckpt, network, direct)
 
 
 def direct_scores(ckpt: Checkpoint, f: ClipFeatures) -> tuple[int, PseudoScores]:
     """Score a new video by its pseudo-highlights against its assigned category."""
-    from core.clustering import video_descriptor
-    from core.pseudo import _prepare, top_fraction_labels
+    vs = Reference.from_checkpoint(ckpt.arrays, ckpt.info).score([(f.visual, f.audio)])[0]
+    return vs.category, vs.pseudo
 
-    arr = ckpt.arrays
-    if "cat_labels" not in arr:
-        raise ModelError("this model holds no pseudo-categories; direct scoring needs them")
-    cats = Categories.from_arrays({k[4:]: v for k, v in arr.items() if k.startswith("cat_")})
-    c = int(cats.assign(video_descriptor(f.visual, f.audio, arr["audio_fill"])[None])[0])
-    similarity = ckpt.info.get("similarity", "cosine")
-    modality = ckpt.info.get("ph_modality", "av")
-    v = (_prepare(f.visual, similarity) @ arr["centre_visual"][c]).astype(np.float64)
-    a = None
-    if f.audio is not None:
-        a = (_prepare(f.audio, similarity) @ arr["centre_audio"][c]).astype(np.float64)
-    av = combine_modalities(a, v, modality)
-    return c, PseudoScores(a, v, av, top_fraction_labels(av))
+
+def _load_model(feats: list[ClipFeatures], path: str) -> Checkpoint:
+    ckpt = Checkpoint.load(path)
+    dv = feats[0].visual.shape[1]
+    da = next((f.audio.shape[1] for f in feats if f.audio is not None), 0)
+    ckpt.check_features(feats[0].visual_extractor, feats[0].audio_extractor, dv, da)
+    return ckpt
+
+
+def _train_model(
+    feats: list[ClipFeatures],
+    lib: LibraryScores,
+    cfg: FindConfig,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+) -> Checkpoint:
+    """Train the network on the library's pseudo-highlights; the model keeps the reference."""
+    dv = feats[0].visual.shape[1]
+    da = next((f.audio.shape[1] for f in feats if f.audio is not None), 0)
+    if da == 0:
+        raise AvhdError("no video in the library has audio; the bimodal model needs some")
+    overrides = {"seed": cfg.seed, "device": cfg.device}
+    if cfg.epochs is not None:
+        overrides["epochs"] = cfg.epochs
+    tcfg = preset(cfg.preset, **overrides)
+    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
+    info = {
+        "labels": "pseudo",
+        "targets": cfg.targets,
+        "blend": cfg.blend,
+        "library": [f.name for f in feats],
+    }
+    init = None
+    if cfg.init_model:
+        init = _load_model(feats, cfg.init_model)
+        info["fine_tuned_from"] = Path(cfg.init_model).name
+    ckpt = train(
+        _videos(feats),
+        training_targets(lib.direct, cfg.targets, cfg.ph_top),
+        mcfg,
+        tcfg,
+        visual_extractor=feats[0].visual_extractor,
+        audio_extractor=feats[0].audio_extractor,
+        info=info,
+        init=init,
+        progress=progress,
+        cancel=cancel,
+    )
+    ckpt.arrays.update(lib.reference.to_arrays())
+    ckpt.info.update(lib.reference.info())
+    return ckpt
+
+
+def _video_highlights(
+    f: ClipFeatures, vs: VideoScores, score: np.ndarray, cfg: FindConfig, model: str
+) -> VideoHighlights:
+    duration = float(f.bounds[-1, 1]) if len(f.bounds) else 0.0
+    p = vs.pseudo
+    segs = select(
+        f.bounds,
+        score,
+        duration,
+        tiebreak=p.av_ph,
+        top_fraction=cfg.top_fraction,
+        target_seconds=cfg.target_seconds,
+        min_segment=cfg.min_segment,
+        padding=cfg.padding,
+    )
+    return VideoHighlights(
+        path=str(Path(f.path).resolve()),
+        clip_seconds=f.clip_seconds,
+        duration=duration,
+        bounds=f.bounds,
+        score=np.asarray(score, np.float64),
+        a_ph=p.a_ph,
+        v_ph=p.v_ph,
+        av_ph=p.av_ph,
+        pseudo_label=p.label,
+        category=int(vs.category),
+        segments=segs,
+        model=model,
+        has_audio=f.audio is not None,
+        cues=dict(vs.curves),
+    )
 
 
 def analyse(
@@ -171,7 +227,12 @@ def analyse(
     cancel: CancelToken | None = None,
     on_video: Callable[[VideoHighlights], None] | None = None,
 ) -> tuple[list[VideoHighlights], Checkpoint | None, Categories, list[str]]:
-    """Run the method on extracted features; returns highlights, model, categories, notes."""
+    """Run the method on extracted features; returns highlights, model, categories, notes.
+
+    Scoring goes through :mod:`core.scoring` (the functions ``avhd bench`` calls). With
+    ``cfg.model_path`` the model's own categories and cues score the videos, exactly as
+    ``avhd score`` does.
+    """
     if not feats:
         raise AvhdError("no usable video in the library")
     if not 0.0 <= cfg.blend <= 1.0:
@@ -179,101 +240,96 @@ def analyse(
     notes: list[str] = []
     videos = _videos(feats)
     report(progress, 0, 1, "categories: clustering videos")
-    desc, audio_fill = library_descriptors(videos)
-    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=cfg.seed, cancel=cancel)
+    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel)
+    cats = lib.reference.categories
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
+    report(progress, 1, 1, "pseudo: pseudo-highlights and cues scored")
     check_cancel(cancel)
-    report(progress, 0, 1, "pseudo: pseudo-highlights")
-    ph = pseudo_highlights(videos, cats.labels, cfg.similarity, cfg.ph_modality, cfg.ph_top)
-    check_cancel(cancel)
-    ckpt: Checkpoint | None = None
-    model_name = "pseudo-highlights (direct)"
+    if cfg.model_path and not cfg.direct:
+        ckpt = _load_model(feats, cfg.model_path)
+        per_video = lib.videos if "cat_labels" not in ckpt.arrays else None
+        results, more = score_with_model(
+            feats, ckpt, cfg, Path(cfg.model_path).name, per_video=per_video,
+            progress=progress, cancel=cancel, on_video=on_video,
+        )
+        return results, ckpt, cats, notes + more
     if cfg.direct:
-        scores = [p.av_ph for p in ph]
-    else:
-        dv = feats[0].visual.shape[1]
-        da = next((f.audio.shape[1] for f in feats if f.audio is not None), 0)
-        if cfg.model_path:
-            ckpt = Checkpoint.load(cfg.model_path)
-            ckpt.check_features(feats[0].visual_extractor, feats[0].audio_extractor, dv, da)
-            model_name = Path(cfg.model_path).name
-        else:
-            if da == 0:
-                raise AvhdError("no video in the library has audio; the bimodal model needs some")
-            overrides = {"seed": cfg.seed, "device": cfg.device}
-            if cfg.epochs is not None:
-                overrides["epochs"] = cfg.epochs
-            tcfg = preset(cfg.preset, **overrides)
-            mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
-            info = {
-                "labels": "pseudo",
-                "targets": cfg.targets,
-                "blend": cfg.blend,
-                "library": [f.name for f in feats],
-            }
-            init = None
-            if cfg.init_model:
-                init = Checkpoint.load(cfg.init_model)
-                init.check_features(feats[0].visual_extractor, feats[0].audio_extractor, dv, da)
-                info["fine_tuned_from"] = Path(cfg.init_model).name
-            ckpt = train(
-                videos,
-                training_targets([p.av_ph for p in ph], cfg.targets, cfg.ph_top),
-                mcfg,
-                tcfg,
-                visual_extractor=feats[0].visual_extractor,
-                audio_extractor=feats[0].audio_extractor,
-                info=info,
-                init=init,
-                progress=progress,
-                cancel=cancel,
-            )
-            ckpt.arrays.update(_category_centres(feats, cats.labels, cfg.similarity))
-            ckpt.info["similarity"] = cfg.similarity
-            ckpt.info["ph_modality"] = cfg.ph_modality
-            ckpt.arrays.update({f"cat_{k}": v for k, v in cats.to_arrays().items() if k != "note"})
-            ckpt.arrays["audio_fill"] = audio_fill
-            model_name = f"trained on this library ({cfg.preset}, {cfg.variant})"
-        report(progress, 0, len(feats), "score: scoring videos")
-        scores = predict_many(ckpt, videos, device=cfg.device, cancel=cancel)
-        scores = blended_scores(ckpt, scores, [p.av_ph for p in ph])
-        if ckpt.collapsed:
-            notes.append(COLLAPSE_NOTE)
-            log.warning(COLLAPSE_NOTE)
-            model_name += COLLAPSE_TAG
+        model = "pseudo-highlights (direct)"
+        results = _finish(feats, lib.videos, lib.direct, cfg, model, progress, on_video)
+        return results, None, cats, notes
+    ckpt = _train_model(feats, lib, cfg, progress, cancel)
+    results, more = score_with_model(
+        feats, ckpt, cfg, f"trained on this library ({cfg.preset}, {cfg.variant})",
+        per_video=lib.videos, progress=progress, cancel=cancel, on_video=on_video,
+    )
+    return results, ckpt, cats, notes + more
+
+
+def _finish(
+    feats: list[ClipFeatures],
+    per_video: list[VideoScores],
+    scores: list[np.ndarray],
+    cfg: FindConfig,
+    model_name: str,
+    progress: ProgressFn | None,
+    on_video: Callable[[VideoHighlights], None] | None,
+) -> list[VideoHighlights]:
+    """Selection and the highlights of every video."""
     results = []
-    for i, (f, p, s) in enumerate(zip(feats, ph, scores, strict=True)):
-        duration = float(f.bounds[-1, 1]) if len(f.bounds) else 0.0
-        segs = select_segments(
-            f.bounds,
-            s,
-            duration,
-            top_fraction=cfg.top_fraction,
-            target_seconds=cfg.target_seconds,
-            min_segment=cfg.min_segment,
-            padding=cfg.padding,
-            tiebreak=p.av_ph,
-        )
-        hl = VideoHighlights(
-            path=str(Path(f.path).resolve()),
-            clip_seconds=f.clip_seconds,
-            duration=duration,
-            bounds=f.bounds,
-            score=np.asarray(s, np.float64),
-            a_ph=p.a_ph,
-            v_ph=p.v_ph,
-            av_ph=p.av_ph,
-            pseudo_label=p.label,
-            category=int(cats.labels[i]),
-            segments=segs,
-            model=model_name,
-            has_audio=f.audio is not None,
-        )
+    for i, (f, vs, s) in enumerate(zip(feats, per_video, scores, strict=True)):
+        hl = _video_highlights(f, vs, s, cfg, model_name)
         results.append(hl)
         if on_video is not None:
             on_video(hl)
         report(progress, i + 1, len(feats), f"score: {f.name}")
-    return results, ckpt, cats, notes
+    return results
+
+
+def score_with_model(
+    feats: list[ClipFeatures],
+    ckpt: Checkpoint,
+    cfg: FindConfig,
+    model_name: str,
+    *,
+    per_video: list[VideoScores] | None = None,
+    direct: bool = False,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    on_video: Callable[[VideoHighlights], None] | None = None,
+) -> tuple[list[VideoHighlights], list[str]]:
+    """Score videos with a model: ``avhd score``, ``find --model`` and ``find`` all end here.
+
+    ``per_video`` defaults to the model's own reference (its categories and cues); a model
+    without one scores by the network alone. ``direct`` ranks by the pseudo-highlights.
+    """
+    videos = _videos(feats)
+    notes: list[str] = []
+    if per_video is None:
+        if "cat_labels" in ckpt.arrays:
+            ref = Reference.from_checkpoint(ckpt.arrays, ckpt.info)
+            per_video = ref.score(videos, signals=[f.signals for f in feats])
+        elif direct:
+            raise AvhdError("this model holds no pseudo-categories; --direct needs them")
+    if direct:
+        ph = [v.pseudo.av_ph for v in per_video]
+        return _finish(feats, per_video, ph, cfg, model_name, progress, on_video), []
+    report(progress, 0, len(feats), "score: scoring videos")
+    network = predict_many(ckpt, videos, device=cfg.device, cancel=cancel)
+    if per_video is None:  # a model from before pseudo-categories were kept
+        per_video = [_no_pseudo(len(v)) for v, _ in videos]
+        scores = network
+    else:
+        scores = model_scores(ckpt, network, [v.pseudo.av_ph for v in per_video])
+    if ckpt.collapsed:
+        notes.append(COLLAPSE_NOTE)
+        log.warning(COLLAPSE_NOTE)
+        model_name += COLLAPSE_TAG
+    return _finish(feats, per_video, scores, cfg, model_name, progress, on_video), notes
+
+
+def _no_pseudo(n: int) -> VideoScores:
+    zeros = np.zeros(n)
+    return VideoScores(0, PseudoScores(None, zeros, zeros, zeros.astype(np.int8)))
 
 
 def highlights_filename(path: str, root: Path | None) -> str:

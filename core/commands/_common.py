@@ -30,6 +30,7 @@ PRESET_NAMES = ("default", "large", "tvsum", "youtube")
 DEVICE_NAMES = ("auto", "cpu", "cuda")
 EXPORT_FORMATS = ("mp4", "mov", "mkv", "otio", "edl", "fcp7", "fcpxml", "csv", "json", "chapters")
 DEFAULT_TOP = 0.2
+DEFAULT_CUE = "recurrence"  # FindConfig.cue (tests/test_cli.py checks they agree)
 
 
 def _visual_names() -> list[str]:
@@ -141,6 +142,14 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         help="pseudo-highlight similarity: dot = mean inner product; the paper: cosine",
     )
     g.add_argument(
+        "--cue",
+        default=DEFAULT_CUE,
+        metavar="CUE",
+        help="cue(s) ranking the clips; join with + to fuse ranks: "
+        "recurrence, neighbours, centred, contrast, activity, atypicality, novelty, motion, "
+        "loudness, crowd (the paper: recurrence with --similarity cosine --ph-modality av)",
+    )
+    g.add_argument(
         "--ph-modality",
         default="visual",
         choices=["av", "audio", "visual"],
@@ -208,6 +217,7 @@ _CONFIG_FIELDS = (
     "epochs",
     "seed",
     "similarity",
+    "cue",
     "ph_modality",
     "targets",
     "blend",

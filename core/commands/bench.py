@@ -43,6 +43,7 @@ _OVERRIDES = (
     "scorer",
     "categories",
     "similarity",
+    "cue",
     "ph_modality",
     "ph_top",
     "variant",
@@ -98,7 +99,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=SCORERS,
         default=None,
         help="network (the method), direct (pseudo-highlights as predictions), "
-        "supervised (real labels: upper bound), random",
+        "supervised (real labels: upper bound), ridge (closed-form ridge regression on the "
+        "real labels: the reference for supervised), random",
     )
     p.add_argument(
         "--categories",
@@ -109,6 +111,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--similarity", choices=SIMILARITIES, default=None, help="pseudo-highlight similarity"
     )
+    p.add_argument("--cue", default=None, help="cue(s) of core.scorers; a+b fuses ranks")
     p.add_argument(
         "--ph-modality",
         choices=MODALITIES,

@@ -24,17 +24,15 @@ from core.errors import AvhdError
 from core.evaluation.loaders import Benchmark
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 from core.pseudo import blend_ranks, training_targets
+from core.scoring import LibraryScores, ScoringConfig, model_scores, score_library
 
 log = logging.getLogger(__name__)
 
-SCORERS = ("network", "direct", "supervised", "random")
+SCORERS = ("network", "direct", "supervised", "ridge", "random")
 CATEGORY_MODES = ("pseudo", "real")
 #: Network training targets: ``hard`` = the top-``ph_top`` 0/1 pseudo-labels (the method);
 #: ``soft`` = each clip's pseudo-highlight rank within its video, scaled to [0, 1].
 TARGETS = ("hard", "soft")
-#: Test-score spread below this (all clips, all test videos) is a collapsed model.
-COLLAPSE_STD = 1e-3
-
 VideoFeatures = tuple[np.ndarray, np.ndarray | None]
 
 
@@ -62,6 +60,7 @@ class BenchConfig:
     similarity: str = "cosine"
     ph_modality: str = "av"
     ph_top: float = 0.5
+    cue: str = "recurrence"
     variant: str = "bimodal"
     preset: str | None = None
     lr: float | None = None
@@ -95,6 +94,18 @@ class BenchConfig:
     @property
     def train_preset(self) -> str:
         return self.preset or self.benchmark
+
+    def scoring(self, seed: int) -> ScoringConfig:
+        """The scoring part of this config: the same type ``avhd find`` scores with."""
+        return ScoringConfig(
+            cue=self.cue,
+            similarity=self.similarity,
+            ph_modality=self.ph_modality,
+            ph_top=self.ph_top,
+            k_min=self.k_min,
+            k_max=self.k_max,
+            seed=seed,
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -173,57 +184,28 @@ def subsample(ids: list[str], fraction: float, seed: int) -> list[str]:
     return [ids[i] for i in keep]
 
 
-def _fit_categories(train: list[VideoFeatures], cfg: BenchConfig, seed: int, real: list | None):
-    """Category of each training video, and a function assigning test videos."""
-    from core.clustering import fit_categories, library_descriptors, video_descriptor
-
+def _library(
+    train: list[VideoFeatures], cfg: BenchConfig, seed: int, real: list | None
+) -> tuple[LibraryScores, dict]:
+    """The training videos scored by :func:`core.scoring.score_library` (what find runs)."""
+    labels = None
     if cfg.categories == "real":
         if real is None:
             raise BenchError("categories='real' needs the training videos' domains")
         names = sorted(set(real))
         labels = np.array([names.index(d) for d in real], np.int64)
-        return labels, {"k": len(names), "note": "real categories (domains)"}, None
-    desc, fill = library_descriptors(train)
-    cats = fit_categories(desc, cfg.k_min, cfg.k_max, seed=seed)
-
-    def assign(videos: list[VideoFeatures]) -> np.ndarray:
-        return cats.assign(np.stack([video_descriptor(v, a, fill) for v, a in videos]))
-
-    info = {"k": int(cats.k), "note": cats.note, "silhouettes": cats.silhouettes}
-    return cats.labels, info, assign
+    lib = score_library(train, cfg.scoring(seed), categories=labels, curves=False)
+    cats = lib.reference.categories
+    if cats is None:
+        info = {"k": int(labels.max()) + 1, "note": "real categories (domains)"}
+    else:
+        info = {"k": int(cats.k), "note": cats.note, "silhouettes": cats.silhouettes}
+    return lib, info
 
 
-def _pseudo(train: list[VideoFeatures], labels: np.ndarray, cfg: BenchConfig):
-    from core.pseudo import pseudo_highlights
-
-    return pseudo_highlights(train, labels, cfg.similarity, cfg.ph_modality, cfg.ph_top)
-
-
-def _direct(
-    train: list[VideoFeatures],
-    cats: np.ndarray,
-    test: list[VideoFeatures],
-    test_cats: np.ndarray,
-    cfg: BenchConfig,
-) -> list[np.ndarray]:
-    """Test clips scored by pseudo-highlights against their category's training clips."""
-    from core.pseudo import pseudo_highlights
-
-    out: list[np.ndarray] = []
-    for video, c in zip(test, test_cats, strict=True):
-        members = [train[i] for i in np.flatnonzero(cats == c)] or train
-        # The test video joins its category's training videos; its own clips take the
-        # same score formula as a training video's, against the enlarged category.
-        lib = members + [video]
-        ph = pseudo_highlights(
-            lib,
-            np.zeros(len(lib), np.int64),
-            cfg.similarity,
-            cfg.ph_modality,
-            cfg.ph_top,
-        )
-        out.append(np.asarray(ph[-1].av_ph, np.float64))
-    return out
+def _direct(lib: LibraryScores, test: list[VideoFeatures], cats=None) -> list[np.ndarray]:
+    """Test clips scored against their category of the training library (as ``score``)."""
+    return [v.pseudo.av_ph for v in lib.reference.score(test, cats, curves=False)]
 
 
 def _train_and_score(
@@ -235,7 +217,7 @@ def _train_and_score(
     info: dict,
     progress: ProgressFn | None,
     cancel: CancelToken | None,
-) -> tuple[list[np.ndarray], dict]:
+) -> tuple[list[np.ndarray], dict, object]:
     from core.model import ModelConfig
     from core.training import predict_many, preset
     from core.training import train as train_net
@@ -264,7 +246,7 @@ def _train_and_score(
         "train_collapsed": bool(ckpt.collapsed),
         "train_seconds": float(ckpt.info.get("train_seconds", 0.0)),
     }
-    return [np.asarray(s, np.float64) for s in scores], diag
+    return [np.asarray(s, np.float64) for s in scores], diag, ckpt
 
 
 def unsupervised_scores(
@@ -285,41 +267,42 @@ def unsupervised_scores(
     if cfg.scorer == "random":
         rng = np.random.default_rng(seed)
         return [rng.random(len(v)) for v, _ in test], {}
-    cats, cat_info, assign = _fit_categories(train, cfg, seed, real_categories)
+    lib, cat_info = _library(train, cfg, seed, real_categories)
+    learned = lib.reference.categories is not None
     check_cancel(cancel)
     report(progress, 0, 1, f"pseudo: {cat_info['note']}")
     diag: dict = {"categories": cat_info}
     if cfg.scorer == "direct":
-        if assign is None:
+        if not learned:
             raise BenchError("direct scoring with real categories needs the test domains")
-        return _direct(train, cats, test, assign(test), cfg), diag
-    ph = _pseudo(train, cats, cfg)
-    targets = training_targets([p.av_ph for p in ph], cfg.targets, cfg.ph_top)
+        return _direct(lib, test), diag
+    if cfg.blend > 0 and not learned:
+        raise BenchError("--blend needs pseudo-categories (it scores test videos directly)")
+    targets = training_targets(lib.direct, cfg.targets, cfg.ph_top)
+    info = {"labels": "pseudo", "blend": cfg.blend, "targets": cfg.targets}
     rounds = []
     for r in range(cfg.self_train + 1):
         # Self-training: the next round learns the blend of this round's network ranks on
         # the training videos and their pseudo-highlight ranks (no label is read).
         last = r == cfg.self_train
         scored = test if last else train + test
-        scores, tdiag = _train_and_score(
-            train, targets, scored, cfg, seed + 1000 * r, {"labels": "pseudo"}, progress, cancel
+        scores, tdiag, ckpt = _train_and_score(
+            train, targets, scored, cfg, seed + 1000 * r, info, progress, cancel
         )
         rounds.append({k: tdiag[k] for k in ("loss_last", "train_collapsed")})
         if not last:
             mine = scores[: len(train)]
-            own = [blend_ranks(s, p.av_ph, 0.5) for s, p in zip(mine, ph, strict=True)]
+            own = [blend_ranks(s, d, 0.5) for s, d in zip(mine, lib.direct, strict=True)]
             targets = training_targets(own, cfg.targets, cfg.ph_top)
     diag.update(tdiag)
     if cfg.self_train:
         diag["self_train_rounds"] = rounds
-    if cfg.blend > 0:
-        if assign is None:
-            raise BenchError("--blend needs pseudo-categories (it scores test videos directly)")
-        diag.update(collapse_check(scores))  # judge the network before blending
-        diag["network_collapsed"] = diag.pop("collapsed")
-        direct = _direct(train, cats, test, assign(test), cfg)
-        scores = [blend_ranks(s, d, cfg.blend) for s, d in zip(scores, direct, strict=True)]
-    return scores, diag
+    # The model's scores exactly as find/score give them (blend; collapse -> pseudo-highlights).
+    direct = _direct(lib, test) if learned else None
+    diag["network_collapsed"] = bool(ckpt.collapsed)
+    if ckpt.collapsed and direct is not None:
+        diag["scored_by"] = "pseudo-highlights (the model collapsed)"
+    return model_scores(ckpt, scores, direct), diag
 
 
 def supervised_targets(benchmark: str, labels: list[np.ndarray]) -> list[np.ndarray]:
@@ -340,19 +323,6 @@ def supervised_targets(benchmark: str, labels: list[np.ndarray]) -> list[np.ndar
     return out
 
 
-def collapse_check(scores: list[np.ndarray]) -> dict:
-    """Whether test scores are (near) constant: a collapsed model must not be scored."""
-    flat = np.concatenate([np.asarray(s, np.float64) for s in scores]) if scores else np.zeros(0)
-    std = float(flat.std()) if len(flat) else 0.0
-    per_video = [float(np.std(s)) for s in scores if len(s) > 1]
-    flat_videos = int(sum(s < 1e-6 for s in per_video))
-    return {
-        "test_score_std": std,
-        "constant_videos": flat_videos,
-        "collapsed": bool(std < COLLAPSE_STD or (per_video and flat_videos == len(per_video))),
-    }
-
-
 def run_split(
     bench: Benchmark,
     split: Split,
@@ -369,31 +339,36 @@ def run_split(
         raise BenchError(f"split {split.name} has no training or no test video")
     train = [bench.features[v] for v in train_ids]
     test = [bench.features[v] for v in split.test]
-    if cfg.scorer == "supervised":
+    if cfg.scorer in ("supervised", "ridge"):
         targets = supervised_targets(bench.name, [bench.labels[v] for v in train_ids])
         targets = [t[: len(f[0])] for t, f in zip(targets, train, strict=True)]
         targets = [np.pad(t, (0, len(f[0]) - len(t))) for t, f in zip(targets, train, strict=True)]
-        scores, diag = _train_and_score(
+    if cfg.scorer == "ridge":
+        from core.evaluation.ridge import ridge_scores
+
+        scores, diag = ridge_scores(train, targets, test), {"labels": "real"}
+    elif cfg.scorer == "supervised":
+        scores, diag, ckpt = _train_and_score(
             train, targets, test, cfg, seed, {"labels": "real"}, progress, cancel
         )
+        diag["network_collapsed"] = bool(ckpt.collapsed)
     else:
         real = [bench.domains[v] for v in train_ids] if cfg.categories == "real" else None
         if cfg.categories == "real" and cfg.scorer == "direct":
-            scores, diag = _direct_real(bench, train_ids, split.test, cfg)
+            scores, diag = _direct_real(bench, train_ids, split.test, cfg, seed)
         else:
             scores, diag = unsupervised_scores(
                 train, test, cfg, seed, real_categories=real, progress=progress, cancel=cancel
             )
-    diag.update(collapse_check(scores) if cfg.scorer != "random" else {"collapsed": False})
-    if diag.get("train_collapsed") or diag.get("network_collapsed"):
-        diag["collapsed"] = True
+    # Not scored only when nothing could stand in for a collapsed model (the supervised
+    # bound, real categories); otherwise it is scored as find scores it.
+    diag["collapsed"] = bool(diag.get("network_collapsed")) and "scored_by" not in diag
     if diag["collapsed"]:
         log.warning(
-            "%s seed %d: the model collapsed to a constant output (test score std %.2g); "
-            "this run is reported as collapsed, not scored",
+            "%s seed %d: the model collapsed to a constant output; this run is reported as "
+            "collapsed, not scored",
             split.name,
             seed,
-            diag.get("test_score_std", 0.0),
         )
     diag["seconds"] = round(time.perf_counter() - t0, 2)
     return {
@@ -406,18 +381,17 @@ def run_split(
 
 
 def _direct_real(
-    bench: Benchmark, train_ids: list[str], test_ids: list[str], cfg: BenchConfig
+    bench: Benchmark, train_ids: list[str], test_ids: list[str], cfg: BenchConfig, seed: int
 ) -> tuple[list[np.ndarray], dict]:
     """Direct pseudo-highlights with real categories (ablation: test domains are read)."""
-    names = sorted({bench.domains[v] for v in train_ids})
-    cats = np.array([names.index(bench.domains[v]) for v in train_ids])
-    test_cats = np.array(
-        [names.index(bench.domains[v]) if bench.domains[v] in names else -1 for v in test_ids]
-    )
     train = [bench.features[v] for v in train_ids]
-    test = [bench.features[v] for v in test_ids]
-    scores = _direct(train, cats, test, test_cats, cfg)
-    return scores, {"categories": {"k": len(names), "note": "real categories (domains)"}}
+    lib, info = _library(train, cfg, seed, [bench.domains[v] for v in train_ids])
+    names = sorted({bench.domains[v] for v in train_ids})
+    test_cats = [names.index(bench.domains[v]) if bench.domains[v] in names else 0
+                 for v in test_ids]
+    return _direct(lib, [bench.features[v] for v in test_ids], np.array(test_cats)), {
+        "categories": info
+    }
 
 
 #: Named benchmark recipes: field overrides of :class:`BenchConfig`.

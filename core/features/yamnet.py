@@ -33,6 +33,11 @@ WEIGHTS_FILE = "yamnet.pt"
 CLASS_MAP_FILE = "yamnet_class_map.csv"
 WEIGHTS_FORMAT = "avhd-yamnet/1"
 NUM_CLASSES = 521
+#: AudioSet classes of an audience or a crowd reacting (the ``crowd`` audio event)
+CROWD_CLASSES = (
+    "Cheering", "Applause", "Clapping", "Crowd", "Laughter", "Belly laugh", "Shout", "Yell",
+    "Whoop", "Children shouting", "Screaming", "Chatter", "Hubbub, speech noise, speech babble",
+)
 EMBEDDING_DIM = 1024
 # (stride, output channels) of layer 1 (a full 3x3 conv) and layers 2-14 (depthwise-separable).
 LAYERS = [(2, 32), (1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512)]
@@ -244,11 +249,31 @@ class YAMNet(AudioExtractor):
         bounds = check_bounds(bounds)
         if len(bounds) == 0:
             return np.zeros((0, EMBEDDING_DIM), np.float32)
+        return self.embed_clips_and_events(waveform, bounds, progress, cancel)[0]
+
+    def embed_clips_and_events(
+        self,
+        waveform: np.ndarray,
+        bounds: np.ndarray,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`embed_clips` and, from the same run of YAMNet's own AudioSet head, per
+        clip ``crowd``: the mean over the clip's patches of the highest score among the
+        crowd-type classes (:data:`CROWD_CLASSES`: cheering, applause, laughter, ...)."""
+        waveform = check_waveform(waveform)
+        bounds = check_bounds(bounds)
+        if len(bounds) == 0:
+            return np.zeros((0, EMBEDDING_DIM), np.float32), {"crowd": np.zeros(0, np.float32)}
         members = patches_for_clips(bounds, fe.patch_count(waveform.shape[0]))
         needed = np.unique(np.concatenate(members))
         patches = fe.log_mel_patches(waveform)[needed]
-        emb, _ = self.embed_patches(patches, progress=progress, cancel=cancel)
-        return np.stack([emb[np.searchsorted(needed, m)].mean(axis=0) for m in members])
+        emb, logits = self.embed_patches(patches, progress=progress, cancel=cancel)
+        crowd_idx = [self.class_names.index(c) for c in CROWD_CLASSES]
+        crowd = (0.5 + 0.5 * np.tanh(logits[:, crowd_idx] / 2)).max(axis=1)  # sigmoid
+        rows = [np.searchsorted(needed, m) for m in members]
+        clips = np.stack([emb[r].mean(axis=0) for r in rows])
+        return clips, {"crowd": np.array([crowd[r].mean() for r in rows], np.float32)}
 
 
 def _state_digest(state: dict) -> str:

@@ -15,7 +15,6 @@ from core.evaluation.loaders import Benchmark, load_benchmark
 from core.evaluation.protocol import (
     BenchConfig,
     BenchError,
-    collapse_check,
     make_splits,
     recipe_config,
     run_split,
@@ -126,17 +125,23 @@ def test_cli_bench_writes_predictions_then_metrics_from_the_file(synth, tmp_path
     assert rc == 0 and printed["mAP"] == pytest.approx(heads[0])
 
 
-def test_collapsed_model_is_detected_and_not_scored(synth, tmp_path, monkeypatch, capsys):
+def test_collapsed_model_is_scored_as_find_scores_it(synth, tmp_path, monkeypatch, capsys):
+    """A collapsed model ranks by the pseudo-highlights in find; the bench scores the same
+    (equal to the direct scorer's predictions). The supervised bound has nothing to fall
+    back on: it is reported as collapsed and not scored."""
     import core.training
 
-    def constant(ckpt, videos, device="auto", cancel=None):
-        return [np.full(len(v), 0.5, np.float32) for v, _ in videos]
-
-    monkeypatch.setattr(core.training, "predict_many", constant)
+    monkeypatch.setattr(core.training, "COLLAPSE_STD", float("inf"))  # every model collapses
+    b = load_benchmark("youtube", synth)
+    split = make_splits(b, "fixed")[0]
+    net = run_split(b, split, BenchConfig("youtube", similarity="dot", epochs=1), 0)
+    direct = run_split(b, split, BenchConfig("youtube", similarity="dot", scorer="direct"), 0)
+    assert net["diagnostics"]["network_collapsed"] and not net["diagnostics"]["collapsed"]
+    assert net["predictions"] == direct["predictions"]
     out = tmp_path / "out"
     rc = main(
         ["bench", "youtube", "--data", str(synth), "--out", str(out), "--seeds", "0",
-         "--epochs", "1", "--jobs", "1"]
+         "--epochs", "1", "--jobs", "1", "--scorer", "supervised"]
     )  # fmt: skip
     assert rc == 3
     m = json.loads((out / "fixed_seed0" / "metrics.json").read_text())
@@ -144,13 +149,6 @@ def test_collapsed_model_is_detected_and_not_scored(synth, tmp_path, monkeypatch
     summary = json.loads((out / "summary.json").read_text())["summary"]
     assert summary["collapsed"] == ["fixed/seed0"] and summary["headline"]["n"] == 0
     assert "collapsed" in capsys.readouterr().err
-
-
-def test_collapse_check():
-    assert collapse_check([np.full(5, 0.3), np.full(4, 0.3)])["collapsed"]
-    assert not collapse_check([np.linspace(0, 1, 5)])["collapsed"]
-    # Each video constant but at different levels: within-video ranking is meaningless.
-    assert collapse_check([np.full(5, 0.1), np.full(5, 0.9)])["collapsed"]
 
 
 def test_summarise_means_over_splits_then_seeds():
@@ -250,3 +248,16 @@ def test_self_training_changes_the_network_and_rejects_negative_rounds(synth):
     )  # a second round on new targets gives other scores
     with pytest.raises(BenchError, match="self-train"):
         BenchConfig("youtube", self_train=-1)
+
+
+def test_ridge_reference_learns_from_the_real_labels(synth):
+    from core.evaluation.ridge import ridge_scores
+
+    b = load_benchmark("youtube", synth)
+    split = make_splits(b, "fixed")[0]
+    data = run_split(b, split, BenchConfig("youtube", scorer="ridge"), 0)
+    assert evaluate_predictions(data, b.labels, b.domains)["mAP"] == pytest.approx(100.0)
+    # closed form: one feature, no penalty -> least squares on the centred target
+    x = [(np.array([[0.0], [1.0], [2.0]]), None)]
+    s = ridge_scores(x, [np.array([0.0, 1.0, 2.0])], x, alpha=0.0)[0]
+    np.testing.assert_allclose(s, [-1.0, 0.0, 1.0], atol=1e-9)

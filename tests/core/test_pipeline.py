@@ -225,3 +225,46 @@ def test_a_collapsed_model_is_reported_and_ranks_by_pseudo_highlights(library, m
     for h in results:
         np.testing.assert_array_equal(h.score, h.av_ph)
         assert h.model.endswith(COLLAPSE_TAG)
+
+
+def test_score_find_model_and_the_apps_reselection_pick_the_same_segments(
+    library, tmp_path, monkeypatch
+):
+    """Same model, same video: ``avhd score``, ``avhd find --model`` and the app's
+    re-selection (core.scoring.select on the saved JSON, what avhd_gui.editing.reselect
+    calls) give the same segments. The network here is exactly anti-ranked to the
+    pseudo-highlights, so the blended scores are all tied and only the tie-break decides."""
+    from core import pipeline
+    from core.scoring import Reference, select
+
+    real_predict = pipeline.predict_many
+
+    def anti_ranked(ckpt, videos, device="auto", cancel=None):
+        real_predict(ckpt, videos, device=device, cancel=cancel)
+        ref = Reference.from_checkpoint(ckpt.arrays, ckpt.info)
+        return [-vs.pseudo.av_ph for vs in ref.score(videos)]
+
+    fast = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", "cpu"]
+    model = tmp_path / "m.pt"
+    assert main(["train", str(library), "--out", str(model), "--epochs", "2", *fast]) == 0
+    monkeypatch.setattr(pipeline, "predict_many", anti_ranked)
+    found = tmp_path / "found"
+    assert main(["find", str(library), "--model", str(model), "--out", str(found), *fast]) == 0
+    for i in range(len(VIDEOS)):
+        name = f"clip {i}"
+        scored = tmp_path / "scored"
+        assert main(["score", str(library / f"{name}.mp4"), "--model", str(model),
+                     "--out", str(scored)]) == 0  # fmt: skip
+        a = json.loads((found / f"{name}.highlights.json").read_text())
+        b = json.loads((scored / f"{name}.highlights.json").read_text())
+        assert [c["score"] for c in a["clips"]] == pytest.approx([c["score"] for c in b["clips"]])
+        assert len({round(c["score"], 9) for c in a["clips"]}) == 1  # all tied
+        assert a["segments"] == b["segments"] and a["category"] == b["category"]
+        assert {"recurrence", "contrast", "activity", "motion"} <= set(a["cues"])
+        assert ("loudness" in a["cues"]) == a["has_audio"]
+        assert a["cues"] == pytest.approx(b["cues"])
+        from core.artifacts import VideoHighlights
+
+        vh = VideoHighlights.from_dict(b)
+        app = select(vh.bounds, vh.score, vh.duration, tiebreak=vh.av_ph, top_fraction=0.2)
+        assert [s.to_dict() for s in app] == a["segments"]

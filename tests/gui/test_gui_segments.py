@@ -222,3 +222,19 @@ def test_timeline_shows_discarded_and_current_segment(editor, qtbot):
     tl.marks.set(3.0, None)
     assert tl.mark_lines["in"].isVisible() and tl.mark_lines["in"].value() == 3.0
     assert not tl.mark_lines["out"].isVisible()
+
+
+def test_reselect_uses_the_engines_selection_and_tie_break():
+    """The app re-selects through core.scoring.select with the pseudo-highlight tie-break,
+    the call find and score make, so all three give the same segments."""
+    from avhd_gui.editing import reselect
+    from core.scoring import select
+
+    vh = highlights("/x.mp4", n=10)
+    vh.score = np.full(10, 0.5)  # every clip tied: only the tie-break decides
+    vh.av_ph = np.arange(10.0)[::-1]  # earlier clips recur more
+    want = select(vh.bounds, vh.score, vh.duration, tiebreak=vh.av_ph, top_fraction=0.3)
+    got = reselect(vh, Target(mode="fraction", fraction=0.3))
+    assert spans(got) == spans(want) == [(0.0, 3.0, True)]
+    vh.av_ph = np.arange(10.0)
+    assert spans(reselect(vh, Target(mode="fraction", fraction=0.3))) == [(7.0, 10.0, True)]

@@ -1,0 +1,50 @@
+"""Centred recurrence: the paper's recurrence after removing the library's average clip.
+
+Post-ReLU features share one dominant direction (the cone of docs/results.md), so plain
+cosine similarity mostly measures how generic a clip is. Subtracting the library's mean
+clip (per modality) before normalising keeps each clip's *deviation* from the average;
+a moment that recurs across videos shares its deviation and scores high, per-video
+filler points elsewhere and averages out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.scorers import Scorer
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+class Centred(Scorer):
+    NAME = "centred"
+
+    def fit(self, videos, categories):
+        categories = np.asarray(categories)
+        k = int(categories.max()) + 1 if len(categories) else 1
+        out = {}
+        for m, name in ((0, "visual"), (1, "audio")):
+            rows = [(np.asarray(v[m], np.float64), c) for v, c in zip(videos, categories,
+                                                                     strict=True)
+                    if v[m] is not None]
+            if not rows:
+                out[f"mean_{name}"] = np.zeros(0)
+                out[f"centre_{name}"] = np.zeros((k, 0))
+                continue
+            mean = np.concatenate([r for r, _ in rows]).mean(axis=0)
+            sums = np.zeros((k, len(mean)))
+            counts = np.zeros(k)
+            for r, c in rows:
+                sums[c] += _unit(r - mean).sum(axis=0)
+                counts[c] += len(r)
+            out[f"mean_{name}"] = mean
+            out[f"centre_{name}"] = sums / np.maximum(counts, 1)[:, None]
+        return out
+
+    def curve(self, x, modality, category, fitted, member=None):
+        if fitted[f"mean_{modality}"].size == 0:  # the library had no such feature
+            return np.zeros(len(x))
+        u = _unit(np.asarray(x, np.float64) - fitted[f"mean_{modality}"])
+        return u @ fitted[f"centre_{modality}"][category]
