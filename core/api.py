@@ -242,48 +242,14 @@ def score_video(
 
 
 def _score_features(ckpt, f, cfg, model_name: str, direct: bool) -> ScoreResult:
-    """The model's scores of one video's features, and its selected segments."""
-    import numpy as np
-
-    from core.pipeline import COLLAPSE_NOTE, COLLAPSE_TAG, blended_scores, direct_scores
-    from core.selection import select_segments
-    from core.training import predict
+    """The model's scores of one video's features and its selected segments: the engine's
+    :func:`core.pipeline.score_with_model`, as ``find --model`` scores."""
+    from core.pipeline import score_with_model
 
     audio_dim = ckpt.model_cfg.audio_dim if f.audio is None else f.audio.shape[1]
     ckpt.check_features(f.visual_extractor, f.audio_extractor, f.visual.shape[1], audio_dim)
-    score = predict(ckpt, f.visual, f.audio, device=cfg.device)
-    category, ph = direct_scores(ckpt, f) if "cat_labels" in ckpt.arrays else (0, None)
-    notes = []
-    if direct:
-        if ph is None:
-            raise AvhdError("this model holds no pseudo-categories; direct scoring needs them")
-        score = ph.av_ph
-    elif ph is not None:
-        score = blended_scores(ckpt, [score], [ph.av_ph])[0]
-        if ckpt.collapsed:
-            notes.append(COLLAPSE_NOTE)
-            model_name += COLLAPSE_TAG
-    duration = float(f.bounds[-1, 1])
-    segs = select_segments(f.bounds, score, duration, top_fraction=cfg.top_fraction,
-                           target_seconds=cfg.target_seconds, min_segment=cfg.min_segment,
-                           padding=cfg.padding)  # fmt: skip
-    zeros = np.zeros(f.n_clips)
-    hl = VideoHighlights(
-        path=str(Path(f.path).resolve()),
-        clip_seconds=f.clip_seconds,
-        duration=duration,
-        bounds=f.bounds,
-        score=np.asarray(score, float),
-        a_ph=None if ph is None else ph.a_ph,
-        v_ph=zeros if ph is None else ph.v_ph,
-        av_ph=zeros if ph is None else ph.av_ph,
-        pseudo_label=zeros.astype(int) if ph is None else ph.label,
-        category=category,
-        segments=segs,
-        model=model_name,
-        has_audio=f.audio is not None,
-    )
-    return ScoreResult(hl, notes)
+    hls, notes = score_with_model([f], ckpt, cfg, model_name, direct=direct)
+    return ScoreResult(hls[0], list(notes))
 
 
 def reselect(
