@@ -132,3 +132,18 @@ def test_reel_plans_are_read_strictly(tmp_path):
     f.write_text(json.dumps(d))
     with pytest.raises(SchemaError, match="settings.fast: expected true or false"):
         load_plan(f)
+
+
+def test_benchmark_label_files_with_runaway_nesting_are_data_errors(tmp_path):
+    from core.evaluation.loaders import BenchmarkDataError, load_qvhighlights
+
+    f = tmp_path / "labels.jsonl"
+    f.write_text('{"qid": 1}\n' + "[" * 100_000 + "\n7\n", encoding="utf-8")
+    with pytest.raises(BenchmarkDataError, match="labels.jsonl:1: missing 'duration'"):
+        load_qvhighlights(f)
+    f.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(BenchmarkDataError, match="labels.jsonl:1: not JSON .*nested too deeply"):
+        load_qvhighlights(f)
+    f.write_text("7\n", encoding="utf-8")
+    with pytest.raises(BenchmarkDataError, match="expected an object, got int"):
+        load_qvhighlights(f)
