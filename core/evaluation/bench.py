@@ -24,7 +24,9 @@ from core.progress import CancelToken, ProgressFn, check_cancel, report
 
 def evaluate_file(path: str | Path, bench: Benchmark) -> dict:
     """Metrics of a predictions file, read back from disk."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from core.schema import read_json
+
+    data = read_json(path, "predictions file", constants=True)
     return evaluate_predictions(data, bench.labels, bench.domains, bench.name)
 
 

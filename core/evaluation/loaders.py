@@ -21,7 +21,6 @@ can be handed features alone.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import AvhdError
+from core.schema import SchemaError, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,9 @@ def default_root(name: str) -> Path:
 def _read_json(path: Path):
     if not path.is_file():
         raise BenchmarkDataError(f"missing file: {path}")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    try:  # NaN passes as before (data sets may hold it); runaway nesting is one line
+        return parse_json(path.read_text(encoding="utf-8"), constants=True)
+    except (OSError, ValueError, SchemaError) as exc:
         raise BenchmarkDataError(f"cannot read {path}: {exc}") from exc
 
 
@@ -231,9 +231,11 @@ def load_qvhighlights(path: str | Path) -> list[dict]:
             if not line.strip():
                 continue
             try:
-                e = json.loads(line)
-            except ValueError as exc:
+                e = parse_json(line, constants=True)
+            except SchemaError as exc:
                 raise BenchmarkDataError(f"{path}:{i}: not JSON ({exc})") from exc
+            if not isinstance(e, dict):
+                raise BenchmarkDataError(f"{path}:{i}: expected an object, got {type(e).__name__}")
             for key in ("qid", "duration", "relevant_clip_ids", "saliency_scores"):
                 if key not in e:
                     raise BenchmarkDataError(f"{path}:{i}: missing {key!r}")

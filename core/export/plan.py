@@ -8,6 +8,7 @@ renderer, timelines, segment lists, chapters) agrees on where each piece lands.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -272,7 +273,8 @@ def load_highlights(path: str | Path) -> list[VideoHighlights]:
     """Load ``NAME.highlights.json`` files: one file, or every one in a folder (sorted).
 
     Relative source paths are resolved against the JSON file's folder. Each file is read
-    strictly (:mod:`core.schema`) and fitted to its probed source (:mod:`core.validate`).
+    strictly (:mod:`core.schema`) and fitted to its probed source (:mod:`core.validate`); in
+    a folder, a bad file is skipped with a warning (an error only when none is readable).
     """
     p = Path(path)
     if p.is_dir():
@@ -286,17 +288,30 @@ def load_highlights(path: str | Path) -> list[VideoHighlights]:
         files = [p]
     else:
         raise ExportError(f"no such file or folder: {p}")
-    out = []
+    out, errors = [], []
     for f in files:
         try:
-            vh = VideoHighlights.load(f)
-        except SchemaError as exc:  # one line naming the file and the field
-            raise ExportError(str(exc)) from exc
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ExportError(f"cannot read highlights file {f}: {exc}") from exc
+            vh = _read_highlights(f)
+        except ExportError as exc:
+            if not p.is_dir():
+                raise
+            logging.getLogger(__name__).warning("skipping %s", exc)  # the batch goes on
+            errors.append(str(exc))
+            continue
         vh.path = _resolve_source(vh.path, f.parent.resolve())
         out.append(fit_to_media(vh).highlights)
+    if not out:
+        raise ExportError(f"no readable *.highlights.json in {p} ({errors[0]})")
     return out
+
+
+def _read_highlights(f: Path) -> VideoHighlights:
+    try:
+        return VideoHighlights.load(f)
+    except SchemaError as exc:  # one line naming the file and the field
+        raise ExportError(str(exc)) from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ExportError(f"cannot read highlights file {f}: {exc}") from exc
 
 
 def save_plan(plan: ReelPlan, path: str | Path) -> Path:

@@ -132,3 +132,31 @@ def test_reel_plans_are_read_strictly(tmp_path):
     f.write_text(json.dumps(d))
     with pytest.raises(SchemaError, match="settings.fast: expected true or false"):
         load_plan(f)
+
+
+def test_benchmark_label_files_with_runaway_nesting_are_data_errors(tmp_path):
+    from core.evaluation.loaders import BenchmarkDataError, load_qvhighlights
+
+    f = tmp_path / "labels.jsonl"
+    f.write_text('{"qid": 1}\n' + "[" * 100_000 + "\n7\n", encoding="utf-8")
+    with pytest.raises(BenchmarkDataError, match="labels.jsonl:1: missing 'duration'"):
+        load_qvhighlights(f)
+    f.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(BenchmarkDataError, match="labels.jsonl:1: not JSON .*nested too deeply"):
+        load_qvhighlights(f)
+    f.write_text("7\n", encoding="utf-8")
+    with pytest.raises(BenchmarkDataError, match="expected an object, got int"):
+        load_qvhighlights(f)
+
+
+def test_a_bad_file_in_a_folder_is_skipped_and_named(tmp_path, caplog):
+    good = _doc("a.mp4", segments=[{"start": 0, "end": 2}])
+    (tmp_path / "a.highlights.json").write_text(json.dumps(good), encoding="utf-8")
+    (tmp_path / "b.highlights.json").write_text(
+        json.dumps(_doc("b.mp4")).replace('"duration": 4.0', '"duration": NaN'), encoding="utf-8")
+    loaded = load_highlights(tmp_path)
+    assert [h.path for h in loaded] == [str((tmp_path / "a.mp4").resolve())]
+    assert "skipping highlights file b.highlights.json" in caplog.text and "NaN" in caplog.text
+    (tmp_path / "a.highlights.json").write_text("[", encoding="utf-8")
+    with pytest.raises(ExportError, match="no readable \\*.highlights.json in .*not valid JSON"):
+        load_highlights(tmp_path)
