@@ -67,6 +67,7 @@ def ffmpeg_exe() -> str:
 
 # --- children: process groups, signals, parent death ----------------------------------------
 
+_POSIX = os.name == "posix"
 _children: set[subprocess.Popen] = set()
 _lock = threading.Lock()
 _installed: dict[int, object] = {}
@@ -85,7 +86,10 @@ def _kill(proc: subprocess.Popen) -> None:
     """Kill ``proc``'s whole process group (it leads its own session) and reap it."""
     if proc.poll() is None:
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
+            if _POSIX:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
         except (ProcessLookupError, PermissionError):
             proc.kill()
     try:
@@ -143,7 +147,7 @@ def _stderr_tail(data: bytes, lines: int = 6) -> str:
 
 
 def _pump(fd: int, lines: queue.Queue) -> None:
-    with open(fd, "rb", closefd=True) as fh:
+    with open(fd, "rb", closefd=_POSIX) as fh:
         for line in fh:
             lines.put(line)
     lines.put(None)
@@ -207,27 +211,34 @@ def _run(
     install_signal_cleanup()
     lines: queue.Queue[bytes | None] = queue.Queue()
     watch = _Watch(timeout, stall)
-    read_fd, write_fd = os.pipe()
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", f"pipe:{write_fd}"]
+    read_fd, write_fd = os.pipe() if _POSIX else (-1, -1)
+    progress = f"pipe:{write_fd}" if _POSIX else "pipe:1"  # elsewhere: no output to stdout
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", progress]
     cmd += ["-stats_period", _PERIOD, *map(str, args)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        posix = {"pass_fds": (write_fd,), "start_new_session": True}
+        if sys.platform.startswith("linux"):
+            posix["preexec_fn"] = _die_with_parent
         try:
             with _lock:
                 proc = subprocess.Popen(
                     cmd,
-                    stdout=out,
+                    stdout=out if _POSIX else subprocess.PIPE,
                     stderr=err,
                     stdin=subprocess.DEVNULL,
-                    pass_fds=(write_fd,),
-                    start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    **(posix if _POSIX else {}),
                 )
                 _children.add(proc)
         except BaseException:
-            os.close(read_fd)
+            if _POSIX:
+                os.close(read_fd)
             raise
         finally:
-            os.close(write_fd)
+            if _POSIX:
+                os.close(write_fd)
+        if not _POSIX:
+            assert proc.stdout is not None
+            read_fd = proc.stdout.fileno()
         reader = threading.Thread(target=_pump, args=(read_fd, lines), daemon=True)
         reader.start()
         try:
