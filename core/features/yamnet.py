@@ -59,9 +59,8 @@ def build_network():
         def __init__(self, cin: int, cout: int, stride: int, groups: int = 1) -> None:
             super().__init__()
             self.stride = stride
-            self.conv = nn.Conv2d(
-                cin, cout, 3, stride, padding=1 if stride == 1 else 0, groups=groups
-            )
+            self.conv = nn.Conv2d(cin, cout, 3, stride, padding=1 if stride == 1 else 0,
+                                  groups=groups)
 
         def forward(self, x):
             if self.stride == 2:  # SAME on even sizes pads only after (bottom/right)
@@ -135,9 +134,8 @@ def forward_w8a8(net, patches, act_scales: dict[str, float]):
     for name, module in net.named_modules():
         if name in act_scales:
             scale = act_scales[name]
-            hooks.append(
-                module.register_forward_hook(lambda _m, _i, out, s=scale: fake_quant(out, s))
-            )
+            hooks.append(module.register_forward_hook(
+                lambda _m, _i, out, s=scale: fake_quant(out, s)))
     try:
         x = net.layers(patches.unsqueeze(1))
     finally:
@@ -155,9 +153,8 @@ class YAMNet(AudioExtractor):
     dim = EMBEDDING_DIM
     sample_rate = fe.SAMPLE_RATE
 
-    def __init__(
-        self, device: str = "auto", batch_size: int = 64, weights: str | os.PathLike | None = None
-    ) -> None:
+    def __init__(self, device: str = "auto", batch_size: int = 64,
+                 weights: str | os.PathLike | None = None) -> None:
         import torch
 
         from core.device import resolve_device
