@@ -67,6 +67,7 @@ def ffmpeg_exe() -> str:
 
 # --- children: process groups, signals, parent death ----------------------------------------
 
+_POSIX = os.name == "posix"
 _children: set[subprocess.Popen] = set()
 _lock = threading.Lock()
 _installed: dict[int, object] = {}
@@ -85,7 +86,10 @@ def _kill(proc: subprocess.Popen) -> None:
     """Kill ``proc``'s whole process group (it leads its own session) and reap it."""
     if proc.poll() is None:
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
+            if _POSIX:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
         except (ProcessLookupError, PermissionError):
             proc.kill()
     try:
@@ -142,10 +146,10 @@ def _stderr_tail(data: bytes, lines: int = 6) -> str:
     return " | ".join(line for line in text[-lines:])
 
 
-def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.put(line)
+def _pump(fd: int, lines: queue.Queue) -> None:
+    with open(fd, "rb", closefd=_POSIX) as fh:
+        for line in fh:
+            lines.put(line)
     lines.put(None)
 
 
@@ -198,53 +202,76 @@ def _run(
     cancel,
     timeout: float | None,
     stall: float,
-) -> bytes:
-    """Run ffmpeg under the watchdog; return its stderr. Raises on failure or stall."""
+) -> tuple[bytes, bytes]:
+    """Run ffmpeg under the watchdog; return ``(stdout, stderr)``. Raises on failure/stall.
+
+    The progress report comes on a pipe of its own, so ffmpeg may write its output to
+    stdout (``-``); stdout and stderr go to temporary files (no pipe can fill up).
+    """
     install_signal_cleanup()
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1"]
-    cmd += ["-stats_period", _PERIOD, *map(str, args)]
     lines: queue.Queue[bytes | None] = queue.Queue()
     watch = _Watch(timeout, stall)
-    with tempfile.TemporaryFile() as err:
-        with _lock:
-            proc = subprocess.Popen(
-                cmd,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-            _children.add(proc)
-        reader = threading.Thread(target=_pump, args=(proc, lines), daemon=True)
+    read_fd, write_fd = os.pipe() if _POSIX else (-1, -1)
+    progress = f"pipe:{write_fd}" if _POSIX else "pipe:1"  # elsewhere: no output to stdout
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", progress]
+    cmd += ["-stats_period", _PERIOD, *map(str, args)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        posix = {"pass_fds": (write_fd,), "start_new_session": True}
+        if sys.platform.startswith("linux"):
+            posix["preexec_fn"] = _die_with_parent
+        try:
+            with _lock:
+                proc = subprocess.Popen(
+                    cmd,
+                    stdout=out if _POSIX else subprocess.PIPE,
+                    stderr=err,
+                    stdin=subprocess.DEVNULL,
+                    **(posix if _POSIX else {}),
+                )
+                _children.add(proc)
+        except BaseException:
+            if _POSIX:
+                os.close(read_fd)
+            raise
+        finally:
+            if _POSIX:
+                os.close(write_fd)
+        if not _POSIX:
+            assert proc.stdout is not None
+            read_fd = proc.stdout.fileno()
+        reader = threading.Thread(target=_pump, args=(read_fd, lines), daemon=True)
         reader.start()
         try:
-            while True:
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled("cancelled by the user")
-                try:
-                    line = lines.get(timeout=0.1)
-                except queue.Empty:
-                    watch.check()
-                    continue
-                if line is None:
-                    break
-                key, _, value = line.decode("ascii", "replace").strip().partition("=")
-                if watch.advanced(key, value) and on_time is not None:
-                    on_time(max(0.0, watch.out_us / 1e6))
-            proc.wait()
+            _watch_loop(proc, lines, watch, on_time, cancel)
         finally:
             _kill(proc)
             with _lock:
                 _children.discard(proc)
             reader.join(timeout=5)
-            if proc.stdout is not None:
-                proc.stdout.close()
+        out.seek(0)
         err.seek(0)
-        data = err.read()
+        stdout, data = out.read(), err.read()
     if proc.returncode != 0:
         raise FFmpegError("ffmpeg failed: " + _stderr_tail(data), data.decode("utf-8", "replace"))
-    return data
+    return stdout, data
+
+
+def _watch_loop(proc, lines: queue.Queue, watch: _Watch, on_time, cancel) -> None:
+    """Follow the progress report until ffmpeg closes it; raise on cancel or stall."""
+    while True:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled("cancelled by the user")
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            watch.check()
+            continue
+        if line is None:
+            break
+        key, _, value = line.decode("ascii", "replace").strip().partition("=")
+        if watch.advanced(key, value) and on_time is not None:
+            on_time(max(0.0, watch.out_us / 1e6))
+    proc.wait()
 
 
 def run_ffmpeg(
@@ -254,13 +281,14 @@ def run_ffmpeg(
     stall: float = STALL_SECONDS,
     cancel=None,
 ) -> subprocess.CompletedProcess:
-    """Run ``ffmpeg -hide_banner -nostdin ARGS`` under the watchdog.
+    """Run ``ffmpeg -hide_banner -nostdin ARGS`` under the watchdog; stdout and stderr are
+    in the result (ffmpeg may write its output to ``-``).
 
     Raises:
         FFmpegError: ffmpeg failed (:class:`FFmpegStalled`: it stalled or timed out).
     """
-    data = _run(args, on_time=None, cancel=cancel, timeout=timeout, stall=stall)
-    return subprocess.CompletedProcess([ffmpeg_exe(), *map(str, args)], 0, b"", data)
+    out, err = _run(args, on_time=None, cancel=cancel, timeout=timeout, stall=stall)
+    return subprocess.CompletedProcess([ffmpeg_exe(), *map(str, args)], 0, out, err)
 
 
 def run_ffmpeg_progress(

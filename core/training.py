@@ -116,7 +116,9 @@ class Checkpoint:
             "norm": {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in self.norm.items()},
             "history": [float(x) for x in self.history],
             "info": self.info,
-            "arrays": {k: torch.from_numpy(np.array(v)) for k, v in self.arrays.items()},
+            "arrays": {
+                k: torch.from_numpy(np.array(v)) for k, v in self.arrays.items()
+            },
         }
 
     def save(self, path: str | Path) -> Path:

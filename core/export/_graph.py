@@ -60,7 +60,7 @@ class Piece:
 
 
 #: Seconds decoded before each cut, so the cut itself is made by the filters.
-PREROLL = 0.5
+PREROLL = 0.2
 
 
 def seek_point(info: SourceInfo, start: float) -> tuple[float, float]:

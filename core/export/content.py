@@ -17,7 +17,7 @@ import numpy as np
 #: Mean absolute grey difference (0-255) above which two thumbnails show different pictures.
 MISMATCH = 12.0
 #: At most this many pieces are checked (spread over the reel).
-MAX_CHECKS = 12
+MAX_CHECKS = 8
 _THUMB = 24
 
 
@@ -67,9 +67,9 @@ def _source_thumbs(path: str, t: float, size: tuple[int, int], inset: int) -> li
         timeline = clock.FrameClock(origin, rate, jumps=jumps)
         stated = None if vs.start_time is None else float(vs.start_time * vs.time_base)
         if not jumps and stated is not None and abs(stated - origin) < 1e-6:  # seek near t
-            c.seek(max(0, int((origin + t - 1.0) / vs.time_base)), stream=vs)
+            c.seek(max(0, int((origin + t - 0.2) / vs.time_base)), stream=vs)
         frames = []
-        for frame in c.decode(vs):
+        for frame in _decode_near(c, vs, [] if jumps else [origin + t]):
             ft = timeline.time(None if frame.pts is None else float(frame.pts * vs.time_base))
             frames.append((ft, frame))
             frames = frames[-3:]
@@ -79,6 +79,29 @@ def _source_thumbs(path: str, t: float, size: tuple[int, int], inset: int) -> li
         h, w = size
         crops = [_to_rgb(f, size, interp)[inset : h - inset, inset : w - inset] for _, f in near]
         return [_thumb(c) for c in crops]
+
+
+def _decode_near(container, stream, wants: list[float], margin: float = 0.3):
+    """Decode ``stream`` with threads; frames that nothing refers to are not decoded while
+    the packets are more than ``margin`` seconds before the next of ``wants`` (sorted,
+    seconds on the file's clock; empty: decode everything)."""
+    import av
+
+    stream.thread_type = "AUTO"
+    cc = stream.codec_context
+    mode, k = None, 0
+    for pkt in container.demux(stream):
+        t = None if pkt.pts is None else float(pkt.pts * stream.time_base)
+        while t is not None and k < len(wants) and t > wants[k] + margin:
+            k += 1
+        far = t is not None and k < len(wants) and t < wants[k] - margin
+        if ("NONREF" if far else "DEFAULT") != mode:
+            mode = "NONREF" if far else "DEFAULT"
+            cc.skip_frame = mode
+        try:
+            yield from cc.decode(pkt if pkt.size else None)
+        except av.FFmpegError:
+            continue
 
 
 def _reel_frames(path: str, times: list[float]) -> list[np.ndarray | None]:
@@ -93,7 +116,9 @@ def _reel_frames(path: str, times: list[float]) -> list[np.ndarray | None]:
     with av.open(path) as c:
         v = c.streams.video[0]
         half = 0.5 / (stream_rate(v) or 25.0)
-        for frame in c.decode(v):
+        start = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
+        wants = sorted(start + x for x in times)
+        for frame in _decode_near(c, v, wants):
             if k >= len(order):
                 break
             ft = float(frame.time or 0.0)

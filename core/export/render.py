@@ -143,6 +143,53 @@ def content_checks(lay: ReelLayout, fade: float) -> list[ContentCheck]:
     return out
 
 
+class _Ticker:
+    """Progress of a render in output seconds (``done``: seconds of finished batches)."""
+
+    def __init__(self, progress: ProgressFn | None, duration: float) -> None:
+        self.progress, self.duration = progress, duration
+        self.total_ms = max(1, int(duration * 1000))
+        self.done = 0.0
+
+    def __call__(self, t: float) -> None:
+        ms = min(self.total_ms, int((self.done + t) * 1000))
+        msg = f"render: {(self.done + t):.1f} / {self.duration:.1f} s"
+        report(self.progress, ms, self.total_ms, msg)
+
+
+def _piece_args(pieces, spec, lay, s, container, out: Path, intermediate=False) -> list[str]:
+    """ffmpeg arguments rendering ``pieces`` into ``out``."""
+    return [
+        "-y",
+        *input_args(pieces, spec.fps),
+        "-filter_complex",
+        filter_graph(pieces, spec, lay.crossfade_frames, lay.crossfade_samples),
+        *encode_args(s, spec, container, intermediate=intermediate),
+        str(out),
+    ]
+
+
+def _render_batched(batches, spec, lay, s, container, tmp: Path, target: Path, tick, cancel):
+    """Render each batch into a hidden folder beside ``target``, then join them into ``tmp``
+    (the picture is copied, the PCM sound encoded once)."""
+    with tempfile.TemporaryDirectory(prefix=temp_prefix(target), dir=target.parent) as td:
+        parts = []
+        for k, pieces in enumerate(batches):
+            check_cancel(cancel)
+            part = Path(td) / f"part{k:04d}.mov"
+            args = _piece_args(pieces, spec, lay, s, container, part, intermediate=True)
+            _ffmpeg(args, target, tick, cancel, pieces)
+            tick.done += _batch_seconds(pieces, spec.fps, lay.crossfade_frames)
+            parts.append((str(part), None, None))
+        listing = Path(td) / "parts.ffconcat"
+        listing.write_text(concat_list(parts), encoding="utf-8")
+        args = ["-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
+        args += ["-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy", *audio_args(s, spec)]
+        args += [*muxer_args(container), str(tmp)]
+        report(tick.progress, tick.total_ms - 1, tick.total_ms, "render: joining batches")
+        _ffmpeg(args, target, lambda t: None, cancel, [p for b in batches for p in b])
+
+
 def render_reel(
     plan: ReelPlan,
     out: str | Path,
@@ -171,67 +218,15 @@ def render_reel(
     lay = layout(plan, spec.fps)
     s = plan.settings
     batches = split_batches(lay, infos, s.fade, s.batch_size)
-    total_ms = max(1, int(lay.duration * 1000))
-    done = 0.0
-
-    def tick(t: float) -> None:
-        ms = min(total_ms, int((done + t) * 1000))
-        report(progress, ms, total_ms, f"render: {(done + t):.1f} / {lay.duration:.1f} s")
-
-    report(progress, 0, total_ms, f"render: {len(lay.placements)} pieces")
+    tick = _Ticker(progress, lay.duration)
+    report(progress, 0, tick.total_ms, f"render: {len(lay.placements)} pieces")
     sweep_stale(target.parent)
     with output_file(target, suffix=part_suffix(container)) as tmp:
         if len(batches) == 1:
-            pieces = batches[0]
-            args = [
-                "-y",
-                *input_args(pieces, spec.fps),
-                "-filter_complex",
-                filter_graph(pieces, spec, lay.crossfade_frames, lay.crossfade_samples),
-                *encode_args(s, spec, container),
-                str(tmp),
-            ]
-            _ffmpeg(args, target, tick, cancel, pieces)
+            args = _piece_args(batches[0], spec, lay, s, container, tmp)
+            _ffmpeg(args, target, tick, cancel, batches[0])
         else:
-            with tempfile.TemporaryDirectory(prefix=temp_prefix(target), dir=target.parent) as td:
-                parts = []
-                for k, pieces in enumerate(batches):
-                    check_cancel(cancel)
-                    part = Path(td) / f"part{k:04d}.mov"
-                    args = [
-                        "-y",
-                        *input_args(pieces, spec.fps),
-                        "-filter_complex",
-                        filter_graph(pieces, spec, lay.crossfade_frames, lay.crossfade_samples),
-                        *encode_args(s, spec, container, intermediate=True),
-                        str(part),
-                    ]
-                    _ffmpeg(args, target, tick, cancel, pieces)
-                    done += _batch_seconds(pieces, spec.fps, lay.crossfade_frames)
-                    parts.append((str(part), None, None))
-                listing = Path(td) / "parts.ffconcat"
-                listing.write_text(concat_list(parts), encoding="utf-8")
-                done = 0.0
-                args = [
-                    "-y",
-                    "-f",
-                    "concat",
-                    "-safe",
-                    "0",
-                    "-i",
-                    str(listing),
-                    "-map",
-                    "0:v:0",
-                    "-map",
-                    "0:a:0",
-                    "-c:v",
-                    "copy",
-                    *audio_args(s, spec),
-                    *muxer_args(container),
-                    str(tmp),
-                ]
-                report(progress, total_ms - 1, total_ms, "render: joining batches")
-                _ffmpeg(args, target, lambda t: None, cancel, [p for b in batches for p in b])
+            _render_batched(batches, spec, lay, s, container, tmp, target, tick, cancel)
         check_cancel(cancel)
         rep = verify_output(
             tmp,
@@ -241,7 +236,7 @@ def render_reel(
             sizes={src: (i.width, i.height) for src, i in infos.items()},
         )
     rep.path = str(target)
-    report(progress, total_ms, total_ms, "render: done")
+    report(progress, tick.total_ms, tick.total_ms, "render: done")
     warnings = []
     if not rep.ok:
         warnings.append(rep.summary())

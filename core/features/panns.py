@@ -45,29 +45,20 @@ DEFAULT_CHECKSUM = "md5:541141fa2ee191a88f24a3219fff024e"
 DEFAULT_FILENAME = "Cnn14_mAP=0.431.pth"
 
 
-def slaney_mel_matrix(
-    sr: int = SAMPLE_RATE,
-    n_fft: int = WINDOW,
-    n_mels: int = MEL_BANDS,
-    fmin: float = FMIN,
-    fmax: float = FMAX,
-) -> np.ndarray:
+def slaney_mel_matrix(sr: int = SAMPLE_RATE, n_fft: int = WINDOW, n_mels: int = MEL_BANDS,
+                      fmin: float = FMIN, fmax: float = FMAX) -> np.ndarray:
     """``(n_fft // 2 + 1, n_mels)`` filters as ``librosa.filters.mel(...).T`` (Slaney scale
     and area normalisation), the matrix torchlibrosa stores as ``logmel_extractor.melW``."""
     f_sp, min_log_hz, min_log_mel, logstep = 200.0 / 3, 1000.0, 15.0, np.log(6.4) / 27.0
 
     def hz_to_mel(f):
         f = np.asarray(f, np.float64)
-        return np.where(
-            f >= min_log_hz,
-            min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep,
-            f / f_sp,
-        )
+        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz)
+                        / logstep, f / f_sp)
 
     def mel_to_hz(m):
-        return np.where(
-            m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m
-        )
+        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)),
+                        f_sp * m)
 
     fft_freqs = np.linspace(0.0, sr / 2.0, n_fft // 2 + 1)
     mel_f = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
@@ -112,19 +103,8 @@ def build_cnn14(width: int = 64, classes: int = NUM_CLASSES):
             self.register_buffer("window", window, persistent=False)
 
         def forward(self, wav):
-            spec = (
-                torch.stft(
-                    wav,
-                    WINDOW,
-                    HOP,
-                    WINDOW,
-                    self.window,
-                    center=True,
-                    pad_mode="reflect",
-                    return_complex=True,
-                ).abs()
-                ** 2
-            )
+            spec = torch.stft(wav, WINDOW, HOP, WINDOW, self.window, center=True,
+                              pad_mode="reflect", return_complex=True).abs() ** 2
             mel = spec.transpose(1, 2) @ self.melW  # (B, T, mel)
             return 10.0 * torch.log10(torch.clamp(mel, min=1e-10))
 
@@ -171,8 +151,7 @@ def load_checkpoint_state(path: Path, verified: Callable[[], bool]) -> dict:
             raise FeatureError(
                 f"{path} holds more than tensors and does not match the expected checksum; "
                 "re-save it as torch.save({'model': state_dict}) or give its checksum "
-                "(AVHD_PANNS_CHECKSUM=md5:... or sha256:...)"
-            ) from exc
+                "(AVHD_PANNS_CHECKSUM=md5:... or sha256:...)") from exc
         blob = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise FeatureError(f"cannot read PANNs checkpoint {path}: {exc}") from exc
@@ -205,7 +184,8 @@ class PannsCnn14(AudioExtractor):
             raise FeatureError(f"batch_size must be >= 1, got {batch_size}")
         self.device = resolve_device(device)
         self.batch_size = int(batch_size)
-        path, self.checksum, verified = self._locate(checkpoint, url, checksum, download, progress)
+        path, self.checksum, verified = self._locate(checkpoint, url, checksum, download,
+                                                     progress)
         state = load_checkpoint_state(path, verified)
         try:  # the checkpoint fixes the width (64 in the released Cnn14) and class count
             width = int(state["conv_block1.conv1.weight"].shape[0])
@@ -216,8 +196,7 @@ class PannsCnn14(AudioExtractor):
         missing = [k for k in missing if k != "logmel_extractor.melW"]
         if missing or unexpected:
             raise FeatureError(
-                f"{path} does not match Cnn14: missing {missing[:4]}, unexpected {unexpected[:4]}"
-            )
+                f"{path} does not match Cnn14: missing {missing[:4]}, unexpected {unexpected[:4]}")
         self.checkpoint_path = path
         self.dim = int(net.fc1.weight.shape[0])
         self.net = net.eval().to(self.device)
@@ -248,11 +227,8 @@ class PannsCnn14(AudioExtractor):
                 raise FeatureError(_missing_message(url, checksum, target, str(exc))) from exc
         identity = f"{expected[0]}:{expected[1]}" if expected else f"url:{url}"
         # A cached file was checked when downloaded, but may have been put there by hand.
-        return (
-            target,
-            identity,
-            lambda: bool(expected and dl.file_digest(target, expected[0]) == expected[1]),
-        )
+        return target, identity, lambda: bool(
+            expected and dl.file_digest(target, expected[0]) == expected[1])
 
     def params(self) -> dict:
         return {"sample_rate": self.sample_rate, "checkpoint": self.checksum}
@@ -279,11 +255,8 @@ class PannsCnn14(AudioExtractor):
                 length = lengths[order[i]]
                 cap = max(1, min(self.batch_size, int(80 * SAMPLE_RATE // length)))
                 group = [order[i]]
-                while (
-                    len(group) < cap
-                    and i + len(group) < len(order)
-                    and lengths[order[i + len(group)]] == length
-                ):
+                while (len(group) < cap and i + len(group) < len(order)
+                       and lengths[order[i + len(group)]] == length):
                     group.append(order[i + len(group)])
                 check_cancel(cancel)
                 batch = np.zeros((len(group), length), np.float32)

@@ -142,3 +142,10 @@ def test_no_orphan_when_avhd_is_killed(tmp_path, sig):
         proc.stdout.close()
     if sig != signal.SIGKILL:
         assert proc.returncode == 128 + sig
+
+
+def test_output_to_stdout_is_returned():
+    # the progress report has its own pipe: ffmpeg may write its output to stdout
+    proc = run_ffmpeg(["-f", "lavfi", "-i", "color=c=white:size=4x2:duration=0.04:rate=25",
+                       "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])  # fmt: skip
+    assert proc.stdout == b"\xff" * 8
