@@ -16,6 +16,7 @@ from core.commands._common import (
     config_from_args,
 )
 from core.errors import AvhdError
+from core.footage import skip_reason
 from core.fsnames import printable
 from core.outputs import check_output
 from core.pipeline import (
@@ -57,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     cfg.visual, cfg.audio = ckpt.visual_extractor, ckpt.audio_extractor
     src = Path(args.file)
-    if not src.is_file():
-        raise AvhdError(f"{src}: no such file")
+    reason = skip_reason(src)  # a pipe or a device is never opened
+    if reason is not None:
+        raise AvhdError(f"{printable(src)}: {reason}")
     out_dir = Path(args.out) if args.out else src.resolve().parent / OUTPUT_DIRNAME / "score"
     target = out_dir / highlights_filename(str(src), None)
     check_output(target, [src, args.model], what="result")  # before the work

@@ -71,7 +71,7 @@ def test_find_ranks_the_recurring_event_on_top(tmp_path, capsys, method):
     assert main(args) == 0
     aps, aps_ph = [], []
     for i, at in enumerate(where):
-        hl = json.loads((out / f"video {i}.highlights.json").read_text())
+        hl = json.loads((out / f"video {i}.mp4.highlights.json").read_text())
         assert len(hl["clips"]) == N_CLIPS and hl["has_audio"]
         truth = np.zeros(N_CLIPS, int)
         truth[at : at + EVENT_CLIPS] = 1
