@@ -132,7 +132,11 @@ def _locked(folder: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows: no lock, last writer wins
         yield
         return
-    with open(folder / LOCK_NAME, "a") as fh:
+    try:
+        fh = open(folder / LOCK_NAME, "a")
+    except OSError as exc:  # a read-only folder: one line, not a traceback
+        raise write_failure(exc, folder / MANIFEST_NAME) from exc
+    with fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -144,7 +148,8 @@ def _locked(folder: Path) -> Iterator[None]:
 def updating(folder: str | os.PathLike) -> Iterator[Manifest]:
     """Load the folder's manifest under its lock, yield it, then save it."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         m = Manifest.load(folder)
         adopt_legacy(m)
@@ -154,7 +159,8 @@ def updating(folder: str | os.PathLike) -> Iterator[Manifest]:
             with suppress(OSError):
                 m.save()
             raise
-        m.save()
+        with writing(folder / MANIFEST_NAME):
+            m.save()
 
 
 def record_written(
@@ -169,7 +175,7 @@ def record_written(
         with updating(p.parent) as m:
             m.record(p, kind, source)
             m.output_folder = m.output_folder or output_folder
-    except OSError as exc:
+    except (OSError, OutputError) as exc:
         log.warning("cannot record %s in the manifest: %s", printable(p), exc)
 
 

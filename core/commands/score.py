@@ -41,12 +41,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.api import score_video
     from core.errors import AvhdError
+    from core.footage import skip_reason
     from core.outputs import check_output
     from core.pipeline import OUTPUT_DIRNAME, highlights_filename
 
     src = Path(args.file)
-    if not src.is_file():
-        raise AvhdError(f"{src}: no such file")
+    reason = skip_reason(src)  # a pipe or a device is never opened
+    if reason is not None:
+        raise AvhdError(f"{printable(src)}: {reason}")
     # Without --out a result goes beside the library's results, never over them.
     out = Path(args.out) if args.out else src.resolve().parent / OUTPUT_DIRNAME / "score"
     check_output(out / highlights_filename(str(src), None), [src, args.model], what="result")

@@ -14,6 +14,7 @@ import pytest
 
 from core.cli import main
 from core.evaluation.metrics import stable_rank, trapezoid_ap
+from core.resultfiles import highlights_filename
 
 PLANTED = Path(__file__).resolve().parents[2] / "bench" / "planted.py"
 OLD_DEFAULT = ["--cue", "recurrence", "--similarity", "dot", "--ph-modality", "visual"]
@@ -35,7 +36,7 @@ def _find_ap(lib, made, out, method):
                  *method]) == 0  # fmt: skip
     aps = []
     for path, truth in made:
-        hl = json.loads((out / f"{Path(path).stem}.highlights.json").read_text())
+        hl = json.loads((out / highlights_filename(str(path), lib)).read_text())
         assert len(hl["clips"]) == len(truth) and hl["has_audio"]
         aps.append(_ap([c["score"] for c in hl["clips"]], truth))
     return float(np.mean(aps)), hl

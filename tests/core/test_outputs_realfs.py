@@ -74,10 +74,16 @@ def test_full_disk_during_find_and_train(lib, small_fs, capsys):
     assert main(["find", str(lib), "--out", str(small_fs), *ARGS, "--direct"]) == 0
 
 
-def test_read_only_folder_is_refused_before_the_work(lib, read_only_fs, capsys):
+def test_read_only_folder_is_refused_before_the_work(lib, read_only_fs, tmp_path, capsys):
     assert main(["find", str(lib), "--out", str(read_only_fs), *ARGS, "--epochs", "1"]) == 1
     _one_line(capsys, "Read-only file system")
     target = read_only_fs / "s.json"
     assert main(["extract", str(lib), "--json", str(target), *ARGS[:4]]) == 1
+    _one_line(capsys, "Read-only file system")
+    model = tmp_path / "m.pt"
+    assert main(["train", str(lib), "--out", str(model), "--epochs", "1", *ARGS]) == 0
+    capsys.readouterr()
+    argv = ["score", str(lib / "a.mp4"), "--model", str(model), "--out", str(read_only_fs)]
+    assert main([*argv, *ARGS[4:]]) == 1
     _one_line(capsys, "Read-only file system")
     assert os.listdir(read_only_fs) == []
