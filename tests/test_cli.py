@@ -285,7 +285,9 @@ def test_an_unexpected_error_is_one_line_without_debug(library, monkeypatch, cap
     monkeypatch.setattr(core.pipeline, "find_highlights", bug)
     assert cli.main(["find", str(library), *FAST]) == 1
     err = capsys.readouterr().err
-    assert err == "avhd: error: unexpected ZeroDivisionError: division by zero (run with --debug "
-    "for the traceback)\n"
+    assert err == (
+        "avhd: error: unexpected ZeroDivisionError: division by zero (run with --debug "
+        "for the traceback)\n"
+    )
     with pytest.raises(ZeroDivisionError):
         cli.main(["find", str(library), *FAST, "--debug"])
