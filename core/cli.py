@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        logging.getLogger("core").error("unexpected error", exc_info=True)
+        logging.getLogger("core").debug("unexpected error", exc_info=True)  # --log FILE
         print(f"avhd: error: unexpected {type(exc).__name__}: {exc} (run with --debug for "
               "the traceback)", file=sys.stderr)  # fmt: skip
         return EXIT_NOTHING

@@ -383,3 +383,42 @@ def test_wheel_installs_beside_a_foreign_resources_package_and_finds_the_demo(tm
     assert "5 video(s) scored, 0 failed" in proc.stdout
     assert len(list(out.glob("*.highlights.json"))) == 5 and (out / "model.pt").is_file()
     assert "[extract]" in proc.stderr and " s " in proc.stderr  # footage progress in a pipe
+
+
+def _imported_top_modules(dirs: tuple[str, ...]) -> dict[str, list[str]]:
+    """Top-level names of every module imported anywhere in ``dirs`` (lazy imports too)."""
+    found: dict[str, list[str]] = {}
+    for d in dirs:
+        for path in sorted((ROOT / d).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    found.setdefault(name.split(".")[0], []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_module_the_code_imports_is_a_declared_dependency():
+    """A plain ``pip install`` must bring everything the engine and the app import: a module
+    that only an extra (test, bench) installs fails here, not in a user's run."""
+    import sys
+    from importlib import metadata
+
+    deps = {
+        re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0].lower().replace("_", "-")
+        for d in pyproject()["project"]["dependencies"]
+    }
+    by_module = metadata.packages_distributions()
+    own = {"core", "avhd_gui", "avhd", "avhd_resources", "synth"}
+    missing = {}
+    for module, files in _imported_top_modules(("core", "avhd_gui", "avhd")).items():
+        if module in sys.stdlib_module_names or module in own:
+            continue
+        dists = {d.lower().replace("_", "-") for d in by_module.get(module, [])}
+        if not dists & deps:
+            missing[module] = (sorted(dists), files[:2])
+    assert not missing, f"imported but not in [project] dependencies: {missing}"
