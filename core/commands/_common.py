@@ -21,6 +21,8 @@ def add_extract_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--clip-seconds", type=float, default=2.0)
     g.add_argument("--frames-per-clip", type=int, default=1)
     g.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    g.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="extract on a Ray cluster, one task per video (no address: local)")
 
 
 def unit_interval(text: str) -> float:
@@ -97,6 +99,7 @@ def config_from_args(args: argparse.Namespace) -> FindConfig:
         "audio",
         "device",
         "backend",
+        "ray",
         "clip_seconds",
         "frames_per_clip",
         "preset",

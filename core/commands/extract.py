@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames-per-clip", type=int, default=1, metavar="K",
                         help="frames sampled per clip, averaged (default 1)")  # fmt: skip
     parser.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
+    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="extract on a Ray cluster, one task per video (no address: local)")
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write the feature cache")  # fmt: skip
 
@@ -109,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         if any(out == r.resolve() for r in roots) or (out.exists() and out.is_dir()):
             raise AvhdError(f"--json {args.json}: refusing to write over an input or a folder")
     device = resolve_device(args.device)
+    if args.ray is not None:
+        return _run_ray(args, roots, device)
     kw = {"device": device, "backend": args.backend}
     visual = get_visual(args.visual, **kw)
     audio = None if args.audio.lower() == "none" else get_audio(args.audio, **kw)
@@ -141,3 +145,20 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _run_ray(args: argparse.Namespace, roots: list[Path], device: str) -> int:
+    from core.ray_extract import extract_library_ray
+
+    audio = None if args.audio.lower() == "none" else args.audio
+    rep = extract_library_ray(
+        args.inputs if len(args.inputs) > 1 else args.inputs[0], args.visual, audio,
+        address=args.ray, device=device, backend=args.backend,
+        clip_seconds=args.clip_seconds, frames_per_clip=args.frames_per_clip,
+        cache=not args.no_cache,
+    )  # fmt: skip
+    print(format_summary(rep, roots))
+    if args.json:
+        rep.save_json(args.json)
+        print(f"summary written to {args.json}")
+    return 0 if rep.ok else 1
