@@ -56,6 +56,7 @@ class FindConfig:
     audio: str = "yamnet"
     device: str = "auto"
     backend: str = "auto"  # network runtime of the extractors: auto | torch | onnx
+    ray: str | None = None  # extract on Ray: "local" or a cluster address (core.ray_extract)
     preset: str = "default"
     variant: str = "bimodal"
     epochs: int | None = None  # overrides the preset's epochs
@@ -435,6 +436,17 @@ def extract_for(
         videos = [v for v in videos if ex not in v.resolve().parents]
     if not videos:
         raise AvhdError(f"no video files found in {inputs}")
+    if cfg.ray is not None:  # one Ray task per video (core.ray_extract)
+        from core.ray_extract import extract_library_ray
+
+        rep = extract_library_ray(
+            [str(v) for v in videos], cfg.visual, cfg.audio, address=cfg.ray,
+            device=cfg.device, backend=cfg.backend, clip_seconds=cfg.clip_seconds,
+            frames_per_clip=cfg.frames_per_clip, cache=cfg.use_cache,
+            progress=_prefixed(progress, "extract"), cancel=cancel,
+        )  # fmt: skip
+        rep.results.extend(skipped)
+        return rep
     report(progress, 0, len(videos), "extract: loading feature extractors")
     visual = get_visual(cfg.visual, device=cfg.device, backend=cfg.backend)
     audio = get_audio(cfg.audio, device=cfg.device, backend=cfg.backend)

@@ -109,6 +109,14 @@ def add_extract_options(p: argparse.ArgumentParser, audio_none: bool = False) ->
     g.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the feature cache"
     )
+    g.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="extract on a Ray cluster, one task per video (no address: a local Ray instance)",
+    )
 
 
 def add_method_options(p: argparse.ArgumentParser) -> None:
@@ -210,6 +218,7 @@ _CONFIG_FIELDS = (
     "audio",
     "device",
     "backend",
+    "ray",
     "clip_seconds",
     "frames_per_clip",
     "preset",

@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         videos, _ = find_videos(args.inputs)
         check_output(args.json, [*videos, *roots], what="--json")
     device = resolve_device(args.device)
+    if args.ray is not None:
+        return _run_ray(args, roots, device)
     kw = {"device": device, "backend": args.backend}
     visual = get_visual(args.visual, **kw)
     audio = None if args.audio.lower() == "none" else get_audio(args.audio, **kw)
@@ -115,5 +117,25 @@ def run(args: argparse.Namespace) -> int:
             f"avhd: error: no video could be processed ({c[FAILED]} failed, {c[SKIPPED]} skipped)",
             file=sys.stderr,
         )
+        return 1
+    return 3 if rep.counts()[FAILED] else 0
+
+
+def _run_ray(args: argparse.Namespace, roots: list[Path], device: str) -> int:
+    from core.extract import FAILED
+    from core.ray_extract import extract_library_ray
+
+    audio = None if args.audio.lower() == "none" else args.audio
+    rep = extract_library_ray(
+        args.inputs if len(args.inputs) > 1 else args.inputs[0], args.visual, audio,
+        address=args.ray, device=device, backend=args.backend,
+        clip_seconds=args.clip_seconds, frames_per_clip=args.frames_per_clip,
+        cache=not args.no_cache,
+    )  # fmt: skip
+    print(format_summary(rep, roots))
+    if args.json:
+        rep.save_json(args.json)
+        print(f"summary written to {args.json}")
+    if not rep.ok:
         return 1
     return 3 if rep.counts()[FAILED] else 0

@@ -82,7 +82,13 @@ class EfficientNetLite0(VisualExtractor):
         self.net = fold_batch_norms(net.eval()).to(self.device)
         self._torch = torch
         self.backend = resolve_backend(backend, self.device)
-        self._onnx = self._onnx_net() if self.backend == "onnx" else None
+        self._session = None  # made at first use: a run served by the cache needs none
+
+    @property
+    def _onnx(self):
+        if self.backend == "onnx" and self._session is None:
+            self._session = self._onnx_net()
+        return self._session
 
     def _onnx_net(self):
         from core.features.onnx_backend import OnnxNet

@@ -34,8 +34,12 @@ OPSET = 17
 
 
 def onnx_available() -> bool:
-    """True when onnxruntime can be imported (the ONNX backend can run)."""
+    """True when onnxruntime (to run) and onnx (to export) can be imported.
+
+    A build without them (e.g. a frozen app that leaves them out) uses the torch path.
+    """
     try:
+        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError:
         return False
@@ -56,7 +60,7 @@ def resolve_backend(name: str, device: str) -> str:
         if device != "cpu":
             raise FeatureError("backend 'onnx' runs on the CPU only; use --backend torch on cuda")
         if not onnx_available():
-            raise FeatureError("backend 'onnx' needs onnxruntime: pip install onnxruntime")
+            raise FeatureError("backend 'onnx' needs: pip install onnxruntime onnx")
     return name
 
 

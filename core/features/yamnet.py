@@ -178,13 +178,17 @@ class YAMNet(AudioExtractor):
         self._torch = torch
         self._weights_digest = _state_digest(state)
         self.backend = resolve_backend(backend, self.device)
-        self._onnx = None
-        if self.backend == "onnx":
+        self._session = None  # made at first use: a run served by the cache needs none
+
+    @property
+    def _onnx(self):
+        if self.backend == "onnx" and self._session is None:
             from core.features.onnx_backend import OnnxNet
 
-            example = torch.zeros((2, fe.PATCH_FRAMES, fe.MEL_BANDS), dtype=torch.float32)
-            self._onnx = OnnxNet("yamnet", self.net, example, self._weights_digest,
-                                 ["patches"], ["embedding", "logits"])  # fmt: skip
+            example = self._torch.zeros((2, fe.PATCH_FRAMES, fe.MEL_BANDS))
+            self._session = OnnxNet("yamnet", self.net, example, self._weights_digest,
+                                    ["patches"], ["embedding", "logits"])  # fmt: skip
+        return self._session
 
     def params(self) -> dict:
         """Sample rate and a digest of the weights (enter the cache key)."""

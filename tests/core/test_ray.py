@@ -1,0 +1,53 @@
+"""Extraction on a local Ray cluster of 2 worker processes equals a local run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synth import copy_as, make_text
+
+from core.extract import extract_library
+from core.features import get_audio, get_visual
+
+ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'avhd[ray]'")
+
+
+@pytest.fixture
+def ray_cluster():
+    from core.ray_extract import connect
+
+    try:
+        connect(None, num_workers=2)
+    except Exception as exc:  # e.g. no shared memory in a sandbox
+        pytest.skip(f"a local Ray cluster cannot start here: {exc}")
+    yield
+    ray.shutdown()
+
+
+@pytest.mark.slow
+def test_ray_extraction_equals_local(tmp_path, synth_media, ray_cluster):
+    from core.ray_extract import extract_library_ray
+
+    lib = tmp_path / "lib"
+    copy_as(synth_media("a.mp4", duration=6), lib / "a.mp4")
+    copy_as(synth_media("b.mp4", duration=4, video="smptebars"), lib / "b.mp4")
+    copy_as(synth_media("silent.mp4", duration=3, audio=None), lib / "c.mov")
+    make_text(lib / "bad.mp4")
+    seen = []
+    got = extract_library_ray(lib, "effnet-lite0", "yamnet", cache=True,
+                              progress=lambda *a: seen.append(a))  # fmt: skip
+    ref = extract_library(lib, get_visual(device="cpu"), get_audio(device="cpu"), cache=False)
+    status = {r.name: (r.status, r.reason) for r in got.results}
+    assert status == {r.name: (r.status, r.reason) for r in ref.results}
+    assert status["bad.mp4"][0] == "failed" and "not a readable media file" in status["bad.mp4"][1]
+    assert [s[:2] for s in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert len(got.features) == 3
+    for g, r in zip(got.features, ref.features, strict=True):
+        assert g.path == r.path and g.audio_missing == r.audio_missing
+        np.testing.assert_array_equal(g.bounds, r.bounds)
+        np.testing.assert_allclose(g.visual, r.visual, rtol=0, atol=1e-5)
+        if r.audio is not None:
+            np.testing.assert_allclose(g.audio, r.audio, rtol=0, atol=1e-5)
+    # the workers wrote the shared content-keyed cache: a second run is all cache hits
+    again = extract_library_ray(lib, "effnet-lite0", "yamnet", cache=True)
+    assert [r.status for r in again.results if r.name != "bad.mp4"] == ["cached"] * 3
