@@ -55,7 +55,7 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         "--ph-modality",
         default=FindConfig.ph_modality,
         choices=["av", "audio", "visual"],
-        help="features the pseudo-highlights use (default visual; the paper: av)",
+        help="features the cues use (default av, both; visual: the previous default)",
     )
     g.add_argument(
         "--targets",

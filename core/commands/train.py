@@ -29,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     cfg.init_model = args.init
+    cfg.direct = False
     out = Path(args.out)
     if out.is_dir():
         raise AvhdError(f"--out must be a model file path; {out} is a folder")
