@@ -32,11 +32,11 @@ from core.selection import select_segments
 VideoFeatures = tuple[np.ndarray, np.ndarray | None]
 #: cues whose curves every result carries (the highlights JSON stores them by name)
 CURVES = tuple(scorer_names())
-#: The default cue fusion, chosen on the validation suite alone (bench/validate.py,
-#: docs/results.md): recurrence as k-NN density across videos, fused with how far a clip is
-#: from its own video's average clip, both on audio and picture.
-DEFAULT_CUE = "neighbours+atypicality"
-DEFAULT_MODALITY = "av"
+#: The default cue, chosen on the validation suite alone (bench/validate.py,
+#: docs/results.md; rule: every planted library >= 0.9 AP, then the best benchmark
+#: validation mean): how far a clip's picture is from its own video's average clip.
+DEFAULT_CUE = "atypicality"
+DEFAULT_MODALITY = "visual"
 #: fitted float32 arrays larger than this are kept as float16 in a model file
 LARGE_ARRAY = 1_000_000
 

@@ -55,7 +55,7 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         "--ph-modality",
         default=FindConfig.ph_modality,
         choices=["av", "audio", "visual"],
-        help="features the cues use (default av, both; visual: the previous default)",
+        help="features the cues use: av (both), audio or visual (default; the paper: av)",
     )
     g.add_argument(
         "--targets",
