@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import numpy as np  # noqa: E402
 import planted  # noqa: E402
 
+from core.pipeline import FindConfig, analyse  # noqa: E402
 from core.scoring import ScoringConfig, fit_reference, score_library  # noqa: E402
 
 #: (row label, ScoringConfig fields); the first is the old default, the second the paper
@@ -77,6 +78,9 @@ ROWS: list[tuple[str, dict]] = [
      {"cue": "contrast+activity+motion+loudness", "similarity": "cosine", "ph_modality": "av"}),
 ]
 SIGNAL_CUES = {"motion", "loudness", "crowd"}
+#: rows also scored by the app's trained network (planted libraries only: ``avhd find``'s
+#: default training on the row's soft targets, its ranks blended half and half with them)
+NETWORK_ROWS = ["recurrence, dot, visual (old default)", "neighbours AV + atypicality AV"]
 BENCHMARKS = ("youtube", "tvsum")
 
 
@@ -166,9 +170,21 @@ def planted_column(gen: str, seeds: list[int], tmp: Path) -> dict[str, list[floa
             vids = ref.score(videos, labels, signals, list(range(len(videos))), curves=False)
             out[label].append(float(np.mean([_ap(v.pseudo.av_ph, t)
                                              for v, t in zip(vids, truth, strict=True)])))
+        for label in [r for r in NETWORK_ROWS if r in dict(ROWS)]:
+            out.setdefault(f"{label} -> network", []).append(
+                _network_ap(feats, truth, dict(ROWS)[label], seed)
+            )
         print(f"  {gen} seed {seed}: {len(feats)} videos, K={clusters.categories.k}",
               file=sys.stderr)
     return out
+
+
+def _network_ap(feats, truth, fields: dict, seed: int) -> float:
+    """Mean AP of ``avhd find``'s trained default model (core.pipeline.analyse)."""
+    cfg = FindConfig(**{k: v for k, v in fields.items() if not k.startswith("_")},
+                     device="cpu", seed=seed, direct=False)
+    hls, _, _, _ = analyse(feats, cfg)
+    return float(np.mean([_ap(h.score, t) for h, t in zip(hls, truth, strict=True)]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,7 +227,10 @@ def print_table(columns: dict, chance: dict, seconds: float, seeds: list[int]) -
     heads = [names.get(c, f"{c} AP (worst)") for c in columns]
     print("| cue / fusion | " + " | ".join(heads) + " |")
     print("|---|" + "---|" * len(heads))
-    for label, _ in ROWS:
+    labels = [r for r, _ in ROWS] + [f"{r} -> network" for r in NETWORK_ROWS]
+    for label in labels:
+        if not any(columns[c].get(label) for c in columns):
+            continue
         print(f"| {label} | " + " | ".join(_cell(columns[c].get(label)) for c in columns) + " |")
     if chance:
         rnd = ", ".join(f"{g} {c:.2f}" for g, c in chance.items())

@@ -135,7 +135,7 @@ def find_highlights(
 
     cfg = Selection(top, target_seconds, min_segment, padding).apply_to(_config(config))
     if model is not None:
-        cfg.model_path = str(model)
+        cfg.model_path, cfg.direct = str(model), False
     return run(folder, cfg, out_dir=out, write=write, progress=progress,
                clip_progress=clip_progress, cancel=cancel)  # fmt: skip
 
@@ -154,7 +154,7 @@ def train_model(
     ``out`` (a file path) when given."""
     from core.pipeline import analyse, extract_for
 
-    cfg = _config(config, init_model=None if init is None else str(init))
+    cfg = _config(config, init_model=None if init is None else str(init), direct=False)
     if out is not None and Path(out).is_dir():
         raise AvhdError(f"the model must be written to a file path; {out} is a folder")
     if cfg.epochs is not None and cfg.epochs < 1:

@@ -32,6 +32,11 @@ from core.selection import select_segments
 VideoFeatures = tuple[np.ndarray, np.ndarray | None]
 #: cues whose curves every result carries (the highlights JSON stores them by name)
 CURVES = tuple(scorer_names())
+#: The default cue, chosen on the validation suite alone (bench/validate.py,
+#: docs/results.md; rule: every planted library >= 0.9 AP, then the best benchmark
+#: validation mean): how far a clip's picture is from its own video's average clip.
+DEFAULT_CUE = "atypicality"
+DEFAULT_MODALITY = "visual"
 #: fitted float32 arrays larger than this are kept as float16 in a model file
 LARGE_ARRAY = 1_000_000
 
@@ -42,13 +47,13 @@ class ScoringConfig:
 
     ``cue`` names the cue whose combined curve is the pseudo-highlight score (``av_ph``);
     cues joined by ``+`` are fused by averaging their within-video ranks. ``similarity``
-    and ``ph_modality`` parameterise every cue (``cosine`` + ``av`` with ``recurrence`` is
-    the paper's AV-PH).
+    (recurrence, contrast) and ``ph_modality`` parameterise the cues (``recurrence`` with
+    ``cosine`` + ``av`` is the paper's AV-PH; with ``dot`` + ``visual`` the old default).
     """
 
-    cue: str = "recurrence"
+    cue: str = DEFAULT_CUE
     similarity: str = "dot"
-    ph_modality: str = "visual"
+    ph_modality: str = DEFAULT_MODALITY
     ph_top: float = 0.5
     k_min: int = 2
     k_max: int = 15

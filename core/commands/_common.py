@@ -161,7 +161,7 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         "--ph-modality",
         default="visual",
         choices=["av", "audio", "visual"],
-        help="features the pseudo-highlights use (the paper: av)",
+        help="features the cues use: av (both), audio or visual (default; the paper: av)",
     )
     g.add_argument(
         "--targets",

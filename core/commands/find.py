@@ -39,7 +39,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--direct",
         action="store_true",
-        help="score clips by their pseudo-highlights alone (no network)",
+        help="score clips by the cues alone, no network (the default)",
+    )
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="also train a network on the library's cue ranks and score with it (writes "
+        "model.pt; on the validation suite it did not beat the cues it learns from)",
     )
     p.add_argument(
         "--export",
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     cfg.model_path = args.model
-    cfg.direct = args.direct
+    cfg.direct = args.direct or not (args.train or args.model)
     from core.resultfiles import check_exports
 
     check_exports(args.folder, args.out, args.export)  # before the work

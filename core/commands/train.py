@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from core.api import train_model
 
     cfg = config_from_args(args)
+    cfg.init_model = args.init
+    cfg.direct = False
     out = Path(args.out)
     if out.is_dir():
         raise AvhdError(f"--out must be a model file path; {out} is a folder")

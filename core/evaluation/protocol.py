@@ -24,7 +24,14 @@ from core.errors import AvhdError
 from core.evaluation.loaders import Benchmark
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 from core.pseudo import blend_ranks, training_targets
-from core.scoring import LibraryScores, ScoringConfig, model_scores, score_library
+from core.scoring import (
+    DEFAULT_CUE,
+    DEFAULT_MODALITY,
+    LibraryScores,
+    ScoringConfig,
+    model_scores,
+    score_library,
+)
 
 log = logging.getLogger(__name__)
 
@@ -411,6 +418,10 @@ RECIPES: dict[str, dict] = {
     "avhd-net": {**_FAST, **_DOT_V, "lr": 1e-3, "epochs": 20},
     "avhd": {**_FAST, **_DOT_V, "lr": 1e-3, "epochs": 20, "targets": "soft", "blend": 0.5},
     "avhd-direct": {**_DOT_V, "scorer": "direct"},
+    # the app's default since issue 12: the default cue fusion, scored directly
+    "cues": {"cue": DEFAULT_CUE, "ph_modality": DEFAULT_MODALITY, "scorer": "direct"},
+    "cues-net": {**_FAST, "cue": DEFAULT_CUE, "ph_modality": DEFAULT_MODALITY, "lr": 1e-3,
+                 "epochs": 20, "targets": "soft", "blend": 0.5},
 }
 
 

@@ -14,7 +14,8 @@ from core.errors import AvhdError, Cancelled, ModelError
 from core.pipeline import FindConfig, find_highlights
 from core.progress import CancelToken
 
-FAST = {"visual": "test-colorhist", "audio": "test-bandenergy", "device": "cpu", "epochs": 3}
+FAST = {"visual": "test-colorhist", "audio": "test-bandenergy", "device": "cpu", "epochs": 3,
+        "direct": False}
 VIDEOS = [
     ("testsrc", "sine:440"),
     ("smptebars", "sine:880"),

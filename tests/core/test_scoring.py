@@ -13,7 +13,7 @@ from core.evaluation.protocol import BenchConfig, make_splits, run_split
 from core.pipeline import FindConfig, analyse, score_with_model
 from core.pseudo import mean_similarity_naive, pseudo_highlights
 from core.scorers import get_scorer, scorer_names
-from core.scoring import ScoringConfig, score_library, select
+from core.scoring import DEFAULT_CUE, DEFAULT_MODALITY, ScoringConfig, score_library, select
 
 
 def _library(seed: int = 0, n: int = 8):
@@ -111,9 +111,9 @@ def test_bench_and_find_score_the_same_way(tmp_path):
     train = [tuple(np.asarray(x, np.float32) for x in b.features[v]) for v in split.train]
     test = [tuple(np.asarray(x, np.float32) for x in b.features[v]) for v in split.test]
     ftrain, ftest = _feats(train, "train"), _feats(test, "test")
-    common = dict(similarity="dot", ph_modality="visual", k_min=2, k_max=15)
+    common = dict(cue=DEFAULT_CUE, ph_modality=DEFAULT_MODALITY, k_min=2, k_max=15)
     bench_direct = run_split(b, split, BenchConfig("youtube", scorer="direct", **common), 0)
-    fcfg = FindConfig(**common, device="cpu", preset="default", epochs=2, seed=0)
+    fcfg = FindConfig(**common, device="cpu", preset="default", epochs=2, seed=0, direct=False)
     _, ckpt, _, _ = analyse(ftrain, fcfg)
     direct_hls, _ = score_with_model(ftest, ckpt, fcfg, "m", direct=True)
     for vid, hl in zip(split.test, direct_hls, strict=True):
