@@ -14,6 +14,8 @@ import json
 import sys
 import time
 
+from core.fsnames import printable
+
 MODES = ("auto", "bar", "plain", "json", "none")
 _INTERVAL = 1.0  # seconds between two lines of the same stage
 
@@ -59,6 +61,7 @@ class ProgressDisplay:
     def _emit(self, stage: str, done, total, unit: str, detail: str) -> None:
         if self.mode == "none":
             return
+        detail = printable(detail)  # a non-UTF-8 file name must not break a progress line
         if self.mode == "bar":
             self._bar(stage, done, total, unit, detail)
             return
