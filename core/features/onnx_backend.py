@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,17 @@ def export_key(name: str, weights_digest: str, example_shape: tuple[int, ...]) -
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: torch.onnx.export keeps global state (GLOBALS.in_onnx_export): the visual network (main
+#: thread) and YAMNet (audio thread) made at first use must not export at the same time
+_EXPORT_LOCK = threading.Lock()
+
+
 def _export(module, example, path: Path, inputs: list[str], outputs: list[str]) -> None:
+    with _EXPORT_LOCK:
+        _export_locked(module, example, path, inputs, outputs)
+
+
+def _export_locked(module, example, path: Path, inputs: list[str], outputs: list[str]) -> None:
     import warnings
 
     import torch
@@ -123,9 +134,10 @@ class OnnxNet:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        if not self.path.is_file():
-            log.info("exporting %s to %s", name, self.path)
-            _export(module.eval(), example, self.path, inputs, outputs)
+        with _EXPORT_LOCK:  # one export per file, even when two threads ask at once
+            if not self.path.is_file():
+                log.info("exporting %s to %s", name, self.path)
+                _export_locked(module.eval(), example, self.path, inputs, outputs)
         try:
             self.session = ort.InferenceSession(
                 str(self.path), opts, providers=["CPUExecutionProvider"]

@@ -119,3 +119,30 @@ def test_audio_is_embedded_while_the_video_is_still_running(synth_media):
     last_visual = max(e[1] for e in events if e[0] == "visual")
     assert len(audio) == 1 and audio[0][2] != threading.current_thread().name
     assert audio[0][1] < last_visual
+
+
+def test_both_networks_exported_at_once_from_two_threads():
+    """First use in the main thread (visual) and the audio thread (YAMNet) at the same time,
+    as extraction does: torch's exporter keeps global state, so exports must not overlap
+    (before the lock one of them failed with 'GLOBALS.in_onnx_export must be True')."""
+    vis, yam = get_visual(device="cpu"), get_audio(device="cpu")
+    frames = np.zeros((2, *vis.input_size, 3), np.uint8)
+    patches = np.zeros((2, 96, 64), np.float32)
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run(fn):
+        try:
+            start.wait()
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in (
+        lambda: vis.embed_frames(frames), lambda: yam.embed_patches(patches))]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(list(model_dir().glob("*.onnx"))) == 2 and not list(model_dir().glob("*.part"))
