@@ -30,7 +30,8 @@ def _library(seed: int = 0, n: int = 8):
 @pytest.mark.parametrize("similarity,modality", [("cosine", "av"), ("dot", "visual")])
 def test_recurrence_cue_is_exactly_the_papers_pseudo_highlight(similarity, modality):
     videos = _library()
-    lib = score_library(videos, ScoringConfig(similarity=similarity, ph_modality=modality))
+    cfg = ScoringConfig(cue="recurrence", similarity=similarity, ph_modality=modality)
+    lib = score_library(videos, cfg)
     ref = pseudo_highlights(videos, lib.labels, similarity, modality)
     for got, want in zip(lib.pseudo, ref, strict=True):
         np.testing.assert_allclose(got.v_ph, want.v_ph, rtol=1e-6)
@@ -143,12 +144,13 @@ def test_neighbours_find_a_minority_moment_that_recurs_where_mean_similarity_fai
         x[t == 1] += pattern
         videos.append((x, rng.random((8, 3))))
         truth.append(t)
-    lib = score_library(videos, ScoringConfig(cue="neighbours", k_min=1, k_max=1))
+    vis = {"ph_modality": "visual", "k_min": 1, "k_max": 1}
+    lib = score_library(videos, ScoringConfig(cue="neighbours", **vis))
     for vs, t in zip(lib.videos, truth, strict=True):
         top2 = np.argsort(-vs.pseudo.av_ph, kind="stable")[:2]
         assert set(top2) == set(np.flatnonzero(t))
     for cue, sim in (("recurrence", "cosine"), ("centred", "cosine")):
-        other = score_library(videos, ScoringConfig(cue=cue, similarity=sim, k_min=1, k_max=1))
+        other = score_library(videos, ScoringConfig(cue=cue, similarity=sim, **vis))
         hits = [set(np.argsort(-vs.pseudo.av_ph, kind="stable")[:2]) == set(np.flatnonzero(t))
                 for vs, t in zip(other.videos, truth, strict=True)]
         assert not any(hits), cue
