@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,9 @@ BACKENDS = ("auto", "torch", "onnx")
 #: Bumped when what is exported (graph inputs/outputs, pre-processing inside it) changes.
 EXPORT_VERSION = "1"
 OPSET = 17
+#: torch.onnx keeps global export state: two exports at once (the visual network in the
+#: caller's thread, YAMNet in the audio thread) must not overlap.
+_EXPORT_LOCK = threading.Lock()
 
 
 def onnx_available() -> bool:
@@ -38,12 +42,9 @@ def onnx_available() -> bool:
 
     A build without them (e.g. a frozen app that leaves them out) uses the torch path.
     """
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 
 
 def resolve_backend(name: str, device: str) -> str:
@@ -71,12 +72,13 @@ def model_dir() -> Path:
 
 
 def export_key(name: str, weights_digest: str, example_shape: tuple[int, ...]) -> str:
-    import onnx
+    from importlib.metadata import version
+
     import torch
 
     text = "|".join(
         [name, weights_digest, str(tuple(example_shape)), EXPORT_VERSION, str(OPSET),
-         torch.__version__, onnx.__version__]
+         torch.__version__, version("onnx")]
     )  # fmt: skip
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -123,19 +125,20 @@ class OnnxNet:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        if not self.path.is_file():
-            log.info("exporting %s to %s", name, self.path)
-            _export(module.eval(), example, self.path, inputs, outputs)
-        try:
-            self.session = ort.InferenceSession(
-                str(self.path), opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception:  # a foreign or damaged file under our name: export again
-            log.warning("cannot load %s; exporting it again", self.path)
-            _export(module.eval(), example, self.path, inputs, outputs)
-            self.session = ort.InferenceSession(
-                str(self.path), opts, providers=["CPUExecutionProvider"]
-            )
+        with _EXPORT_LOCK:
+            if not self.path.is_file():
+                log.info("exporting %s to %s", name, self.path)
+                _export(module.eval(), example, self.path, inputs, outputs)
+            try:
+                self.session = ort.InferenceSession(
+                    str(self.path), opts, providers=["CPUExecutionProvider"]
+                )
+            except Exception:  # a foreign or damaged file under our name: export again
+                log.warning("cannot load %s; exporting it again", self.path)
+                _export(module.eval(), example, self.path, inputs, outputs)
+                self.session = ort.InferenceSession(
+                    str(self.path), opts, providers=["CPUExecutionProvider"]
+                )
         self.input = inputs[0]
 
     def run(self, x: np.ndarray) -> list[np.ndarray]:

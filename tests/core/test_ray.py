@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 from synth import copy_as, make_text
 
+from core.errors import Cancelled
 from core.extract import extract_library
 from core.features import get_audio, get_visual
+from core.progress import CancelToken
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'avhd[ray]'")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ray_cluster():
     from core.ray_extract import connect
 
@@ -51,3 +53,23 @@ def test_ray_extraction_equals_local(tmp_path, synth_media, ray_cluster):
     # the workers wrote the shared content-keyed cache: a second run is all cache hits
     again = extract_library_ray(lib, "effnet-lite0", "yamnet", cache=True)
     assert [r.status for r in again.results if r.name != "bad.mp4"] == ["cached"] * 3
+
+
+@pytest.mark.slow
+def test_ray_cancel_stops_and_cancels_the_tasks(tmp_path, synth_media, ray_cluster):
+    from core.ray_extract import extract_library_ray
+
+    lib = tmp_path / "lib"
+    for i in range(3):
+        copy_as(synth_media("long.mp4", duration=12), lib / f"{i}.mp4")
+    token = CancelToken()
+    seen = []
+
+    def progress(done, total, name):
+        seen.append(done)
+        token.cancel()  # after the first video is back
+
+    with pytest.raises(Cancelled):
+        extract_library_ray(lib, "effnet-lite0", "yamnet", cache=False, progress=progress,
+                            cancel=token)  # fmt: skip
+    assert seen == [1]
