@@ -15,13 +15,16 @@ ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install '
 
 
 @pytest.fixture(scope="module")
-def ray_cluster():
+def ray_cluster(tmp_path_factory):
+    """A local cluster of 2 workers whose cache (AVHD_CACHE_DIR, passed to them) is a temp dir."""
     from core.ray_extract import connect
 
-    try:
-        connect(None, num_workers=2)
-    except Exception as exc:  # e.g. no shared memory in a sandbox
-        pytest.skip(f"a local Ray cluster cannot start here: {exc}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AVHD_CACHE_DIR", str(tmp_path_factory.mktemp("ray-cache")))
+        try:
+            connect(None, num_workers=2)
+        except Exception as exc:  # e.g. no shared memory in a sandbox
+            pytest.skip(f"a local Ray cluster cannot start here: {exc}")
     yield
     ray.shutdown()
 
