@@ -7,8 +7,9 @@ K with the highest silhouette coefficient wins.
 
 UMAP's numba code is compiled once per machine and cached (:mod:`core.numba_cache`). The fit
 is cancellable: the token is checked between K values, and a library of at least
-``SUBPROCESS_MIN_VIDEOS`` videos runs UMAP in a child process that is terminated on cancel
-(a smaller one takes well under a second once the compiled code is cached).
+``SUBPROCESS_MIN_VIDEOS`` videos, or any library while that cache is still cold, runs UMAP in
+a child process that is terminated on cancel (a small one takes well under a second once the
+compiled code is cached).
 
 The fit is persisted as arrays (training descriptors, their embedding, centroids), so a new
 video can be assigned without refitting: its embedding is the distance-weighted mean of the
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core import numba_cache
 from core.errors import AvhdError
 from core.progress import CancelToken, check_cancel
 
@@ -132,8 +134,6 @@ class Categories:
 
 
 def _reduce(x: np.ndarray, n_components: int, seed: int) -> np.ndarray:
-    from core import numba_cache
-
     numba_cache.enable()
     import umap
 
@@ -229,7 +229,8 @@ def fit_categories(
     check_cancel(cancel)
     if not reduce:
         emb = x
-    elif v >= SUBPROCESS_MIN_VIDEOS:
+    elif v >= SUBPROCESS_MIN_VIDEOS or (cancel is not None and not numba_cache.is_warm()):
+        # a large library, or the first fit on this machine (numba compiles for 10-40 s)
         emb = reduce_cancellable(x, n_components, seed, cancel)
     else:
         emb = _reduce(x, n_components, seed)

@@ -42,6 +42,14 @@ def cache_dir() -> str:
     return str(cache_root() / "numba")
 
 
+def is_warm() -> bool:
+    """True when this machine's numba cache already holds compiled umap code."""
+    from pathlib import Path
+
+    root = Path(os.environ.get("NUMBA_CACHE_DIR") or cache_dir())
+    return any(root.glob("umap_*/*.nbi"))
+
+
 def enable() -> int:
     """Turn on the persistent cache (idempotent); return how many dispatchers were switched.
 

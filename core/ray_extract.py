@@ -71,10 +71,8 @@ def extract_task(path: str, spec: tuple, clip_seconds: float, frames_per_clip: i
 
 
 def _prepare_models(spec: tuple) -> None:
-    """Export the ONNX files once on the driver, so workers sharing its cache only load them.
-
-    (Exports racing in several worker processes at once fail inside torch.onnx.)
-    """
+    """Export the ONNX files once on the driver, so that workers sharing its cache only load
+    them instead of each exporting its own copy."""
     for extractor in _extractors(spec):
         if extractor is not None and getattr(extractor, "backend", "") == "onnx":
             extractor._onnx  # noqa: B018 - the property exports on first access

@@ -30,7 +30,7 @@ PRESET_NAMES = ("default", "large", "tvsum", "youtube")
 DEVICE_NAMES = ("auto", "cpu", "cuda")
 EXPORT_FORMATS = ("mp4", "mov", "mkv", "otio", "edl", "fcp7", "fcpxml", "csv", "json", "chapters")
 DEFAULT_TOP = 0.2
-DEFAULT_CUE = "recurrence"  # FindConfig.cue (tests/test_cli.py checks they agree)
+DEFAULT_CUE = "atypicality"  # core.scoring.DEFAULT_CUE (tests/test_cli.py checks they agree)
 
 
 def _visual_names() -> list[str]:

@@ -32,6 +32,9 @@ BACKENDS = ("auto", "torch", "onnx")
 #: Bumped when what is exported (graph inputs/outputs, pre-processing inside it) changes.
 EXPORT_VERSION = "1"
 OPSET = 17
+#: torch.onnx keeps global export state: two exports at once (the visual network in the
+#: caller's thread, YAMNet in the audio thread) must not overlap.
+_EXPORT_LOCK = threading.Lock()
 
 
 def onnx_available() -> bool:
@@ -39,12 +42,9 @@ def onnx_available() -> bool:
 
     A build without them (e.g. a frozen app that leaves them out) uses the torch path.
     """
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 
 
 def resolve_backend(name: str, device: str) -> str:
@@ -72,27 +72,18 @@ def model_dir() -> Path:
 
 
 def export_key(name: str, weights_digest: str, example_shape: tuple[int, ...]) -> str:
-    import onnx
+    from importlib.metadata import version
+
     import torch
 
     text = "|".join(
         [name, weights_digest, str(tuple(example_shape)), EXPORT_VERSION, str(OPSET),
-         torch.__version__, onnx.__version__]
+         torch.__version__, version("onnx")]
     )  # fmt: skip
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-#: torch.onnx.export keeps global state (GLOBALS.in_onnx_export): the visual network (main
-#: thread) and YAMNet (audio thread) made at first use must not export at the same time
-_EXPORT_LOCK = threading.Lock()
-
-
 def _export(module, example, path: Path, inputs: list[str], outputs: list[str]) -> None:
-    with _EXPORT_LOCK:
-        _export_locked(module, example, path, inputs, outputs)
-
-
-def _export_locked(module, example, path: Path, inputs: list[str], outputs: list[str]) -> None:
     import warnings
 
     import torch
@@ -134,20 +125,20 @@ class OnnxNet:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        with _EXPORT_LOCK:  # one export per file, even when two threads ask at once
+        with _EXPORT_LOCK:
             if not self.path.is_file():
                 log.info("exporting %s to %s", name, self.path)
-                _export_locked(module.eval(), example, self.path, inputs, outputs)
-        try:
-            self.session = ort.InferenceSession(
-                str(self.path), opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception:  # a foreign or damaged file under our name: export again
-            log.warning("cannot load %s; exporting it again", self.path)
-            _export(module.eval(), example, self.path, inputs, outputs)
-            self.session = ort.InferenceSession(
-                str(self.path), opts, providers=["CPUExecutionProvider"]
-            )
+                _export(module.eval(), example, self.path, inputs, outputs)
+            try:
+                self.session = ort.InferenceSession(
+                    str(self.path), opts, providers=["CPUExecutionProvider"]
+                )
+            except Exception:  # a foreign or damaged file under our name: export again
+                log.warning("cannot load %s; exporting it again", self.path)
+                _export(module.eval(), example, self.path, inputs, outputs)
+                self.session = ort.InferenceSession(
+                    str(self.path), opts, providers=["CPUExecutionProvider"]
+                )
         self.input = inputs[0]
 
     def run(self, x: np.ndarray) -> list[np.ndarray]:

@@ -41,7 +41,10 @@ class CancelAfter(CancelToken):
         super().check()
 
 
-def test_cancel_is_checked_between_k_values():
+def test_cancel_is_checked_between_k_values(monkeypatch):
+    from core import numba_cache
+
+    monkeypatch.setattr(numba_cache, "is_warm", lambda: True)  # UMAP inline, as when warm
     x = _blobs(4, 6, seed=1)
     token = CancelAfter(3)  # before UMAP, K=2, then K=3 raises
     with pytest.raises(Cancelled):
@@ -103,3 +106,24 @@ def test_second_process_loads_umap_code_from_the_cache_with_equal_results(tmp_pa
     second = _fit_in_fresh_process(env)
     assert second["compiled"] == []  # ...and a later process loads them all from the cache
     assert second["emb"] == first["emb"]
+
+
+def test_first_fit_on_a_cold_cache_is_cancelled_within_a_second(monkeypatch):
+    """The first fit compiles UMAP for 10-40 s: it runs where cancel can stop it."""
+    import core.clustering as clustering
+    from core import numba_cache
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert not numba_cache.is_warm()
+    calls = []
+    real = clustering.reduce_cancellable
+    monkeypatch.setattr(clustering, "reduce_cancellable",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))  # fmt: skip
+    token = CancelToken()
+    threading.Timer(0.5, token.cancel).start()
+    t0 = time.perf_counter()
+    with pytest.raises(Cancelled):
+        fit_categories(_blobs(3, 5, seed=4), seed=0, cancel=token)
+    assert time.perf_counter() - t0 < 1.5
+    assert not multiprocessing.active_children()
+    assert calls == [1]  # UMAP ran in the child process

@@ -257,8 +257,8 @@ def test_score_find_model_and_the_apps_reselection_pick_the_same_segments(
         scored = tmp_path / "scored"
         assert main(["score", str(library / f"{name}.mp4"), "--model", str(model),
                      "--out", str(scored)]) == 0  # fmt: skip
-        a = json.loads((found / f"{name}.highlights.json").read_text())
-        b = json.loads((scored / f"{name}.highlights.json").read_text())
+        a = json.loads((found / f"{name}.mp4.highlights.json").read_text())
+        b = json.loads((scored / f"{name}.mp4.highlights.json").read_text())
         assert [c["score"] for c in a["clips"]] == pytest.approx([c["score"] for c in b["clips"]])
         assert len({round(c["score"], 9) for c in a["clips"]}) == 1  # all tied
         assert a["segments"] == b["segments"] and a["category"] == b["category"]

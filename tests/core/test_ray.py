@@ -6,20 +6,25 @@ import numpy as np
 import pytest
 from synth import copy_as, make_text
 
+from core.errors import Cancelled
 from core.extract import extract_library
 from core.features import get_audio, get_visual
+from core.progress import CancelToken
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'avhd[ray]'")
 
 
-@pytest.fixture
-def ray_cluster():
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory):
+    """A local cluster of 2 workers whose cache (AVHD_CACHE_DIR, passed to them) is a temp dir."""
     from core.ray_extract import connect
 
-    try:
-        connect(None, num_workers=2)
-    except Exception as exc:  # e.g. no shared memory in a sandbox
-        pytest.skip(f"a local Ray cluster cannot start here: {exc}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AVHD_CACHE_DIR", str(tmp_path_factory.mktemp("ray-cache")))
+        try:
+            connect(None, num_workers=2)
+        except Exception as exc:  # e.g. no shared memory in a sandbox
+            pytest.skip(f"a local Ray cluster cannot start here: {exc}")
     yield
     ray.shutdown()
 
@@ -51,3 +56,38 @@ def test_ray_extraction_equals_local(tmp_path, synth_media, ray_cluster):
     # the workers wrote the shared content-keyed cache: a second run is all cache hits
     again = extract_library_ray(lib, "effnet-lite0", "yamnet", cache=True)
     assert [r.status for r in again.results if r.name != "bad.mp4"] == ["cached"] * 3
+
+
+@pytest.mark.slow
+def test_ray_cancel_stops_and_cancels_the_tasks(tmp_path, synth_media, ray_cluster):
+    from core.ray_extract import extract_library_ray
+
+    lib = tmp_path / "lib"
+    for i in range(3):
+        copy_as(synth_media("long.mp4", duration=12), lib / f"{i}.mp4")
+    token = CancelToken()
+    seen = []
+
+    def progress(done, total, name):
+        seen.append(done)
+        token.cancel()  # after the first video is back
+
+    with pytest.raises(Cancelled):
+        extract_library_ray(lib, "effnet-lite0", "yamnet", cache=False, progress=progress,
+                            cancel=token)  # fmt: skip
+    assert seen == [1]
+
+
+@pytest.mark.slow
+def test_cli_extract_and_find_with_ray(tmp_path, synth_media, ray_cluster, capsys):
+    from core import cli
+
+    lib = tmp_path / "lib"
+    copy_as(synth_media("a.mp4", duration=6), lib / "a.mp4")
+    make_text(lib / "bad.mp4")
+    assert cli.main(["extract", str(lib), "--ray", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "1 processed, 0 cached, 0 skipped, 1 failed" in out
+    assert cli.main(["find", str(lib), "--ray", "--direct", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "1 video(s) scored, 1 failed" in out and (tmp_path / "o").is_dir()
