@@ -28,6 +28,8 @@ class Playhead(QObject):
         super().__init__(parent)
         self._position = 0.0
         self.duration = 0.0
+        #: the video's frame rate: edit points and frame steps land on its frames
+        self.fps = 25.0
 
     @property
     def position(self) -> float:
