@@ -33,12 +33,13 @@ from avhd_gui.editing import SegmentsModel
 from avhd_gui.find import FindController, RunOutcome, reselect
 from avhd_gui.library import LibraryModel, VideoState, format_time, scan_folder
 from avhd_gui.models import Marks, Playhead, TargetModel, describe_target
-from avhd_gui.panels import LibraryPanel, ProblemsPanel, TargetControl
+from avhd_gui.panels import DockMemory, LibraryPanel, ProblemsPanel, TargetControl
 from avhd_gui.player import PlayerWidget
 from avhd_gui.projects import ProjectController
 from avhd_gui.resources import icon
 from avhd_gui.retrain import CurrentModel
 from avhd_gui.settings import AppSettings, find_config
+from avhd_gui.shot_finder import ShotFinder
 from avhd_gui.timeline import CURVES, TimelineWidget
 from avhd_gui.window_files import FileCommands
 from avhd_gui.workers import Probe, ProbeWorker, start_worker
@@ -146,6 +147,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.problems_dock.setWidget(self.problems)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
+        self.problems_memory = DockMemory(self.problems_dock, self.settings, "problems")
 
         self.history = QUndoView(self.undo_stack, self)
         self.history.setEmptyLabel("<selection as found>")
@@ -155,6 +157,8 @@ class MainWindow(FileCommands, QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
         self.target_control = TargetControl(self.target, self)
+        self.shots = ShotFinder(self.timeline, self.selection, self.target, self,
+                                enabled=self.settings.shot_detection())
 
     def _act(self, text: str, slot, icon_name: str | None = None,
              shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -615,7 +619,7 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _add_problem(self, path: str, reason: str) -> None:
         self.problems.add(path, reason)
-        if not self.problems_dock.isVisible():
+        if not self.problems_dock.isVisible() and not self.problems_memory.closed:
             self.problems_dock.show()
             self.resizeDocks([self.problems_dock], [130], Qt.Orientation.Vertical)
 

@@ -43,7 +43,7 @@ CURVES = {
     "score": ("Highlight score", True),
     "a_ph": ("Audio recurrence", True),
     "v_ph": ("Visual recurrence", True),
-    "av_ph": ("Audio + visual recurrence", False),
+    "av_ph": ("Combined", False),
     "pseudo": ("Training picks", True),
     "segments": ("Segments", True),
 }
@@ -184,10 +184,12 @@ class TimelineWidget(QWidget):
         curve_toggled(name, visible): a legend check box changed a curve's visibility.
         edit_failed(message): a mouse edit could not be made (e.g. too short).
         context_menu_requested(seconds, global_pos): right click on the plot.
+        video_changed(path): a video (or none: "") was put on the timeline.
     """
 
     curve_toggled = Signal(str, bool)
     edit_failed = Signal(str)
+    video_changed = Signal(str)
     context_menu_requested = Signal(float, QPoint)
 
     def __init__(self, playhead: Playhead, parent: QWidget | None = None, *,
@@ -212,7 +214,7 @@ class TimelineWidget(QWidget):
 
         self.editor = SegmentEditor(self)
         self.plot = _Plot(self, EditViewBox(self.editor))
-        self.plot.setMinimumHeight(200)
+        self.plot.setMinimumHeight(150)
         pi = self.plot.getPlotItem()
         pi.setMenuEnabled(False)
         pi.hideButtons()
@@ -274,10 +276,13 @@ class TimelineWidget(QWidget):
         pi.addItem(self.line)
 
         self.toggles: dict[str, QCheckBox] = {}
-        legend = QHBoxLayout()
+        # the legend never sets the window's minimum width: a narrow window clips it
+        self.legend = QWidget(self)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        legend = QHBoxLayout(self.legend)
         legend.setContentsMargins(6, 2, 6, 0)
         for name, (text, visible) in CURVES.items():
-            box = QCheckBox(text, self)
+            box = QCheckBox(text, self.legend)
             box.setChecked(visible)
             box.setToolTip(f"Show or hide: {TIPS[name]}")
             box.toggled.connect(lambda on, n=name: self._on_toggle(n, on))
@@ -318,7 +323,7 @@ class TimelineWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(edit_row)
-        layout.addLayout(legend)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         # the hover readout sits in one fixed place (no tooltip following the pointer)
         self.readout = QLabel(self)
@@ -464,6 +469,7 @@ class TimelineWidget(QWidget):
             self._loading = False
         self._redraw()
         self.info.setText(f"{vh.n_clips} clips of {vh.clip_seconds:g} s")
+        self.video_changed.emit(self.path or "")
 
     def _redraw(self, *_args) -> None:
         """Recompute the drawn polylines for the visible span (one point pair per pixel)."""
