@@ -38,6 +38,7 @@ from avhd_gui.player import PlayerWidget
 from avhd_gui.projects import ProjectController
 from avhd_gui.resources import icon
 from avhd_gui.retrain import CurrentModel
+from avhd_gui.segment_list import add_segment_dock
 from avhd_gui.settings import AppSettings, find_config
 from avhd_gui.shot_finder import ShotFinder
 from avhd_gui.timeline import CURVES, TimelineWidget
@@ -159,6 +160,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.target_control = TargetControl(self.target, self)
         self.shots = ShotFinder(self.timeline, self.selection, self.target, self,
                                 enabled=self.settings.shot_detection())
+        self.segment_list = add_segment_dock(self)
 
     def _act(self, text: str, slot, icon_name: str | None = None,
              shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -250,6 +252,7 @@ class MainWindow(FileCommands, QMainWindow):
         view_menu.addAction(self.library_dock.toggleViewAction())
         view_menu.addAction(self.problems_dock.toggleViewAction())
         view_menu.addAction(self.history_action)
+        view_menu.addAction(self.segments_dock.toggleViewAction())
         view_menu.addSeparator()
         for act in (edit.zoom_in_action, edit.zoom_out_action, self.fit_action):
             view_menu.addAction(act)
