@@ -38,6 +38,7 @@ from avhd_gui.player import PlayerWidget
 from avhd_gui.projects import ProjectController
 from avhd_gui.resources import icon
 from avhd_gui.retrain import CurrentModel
+from avhd_gui.review import add_review
 from avhd_gui.segment_list import add_segment_dock
 from avhd_gui.settings import AppSettings, find_config
 from avhd_gui.shot_finder import ShotFinder
@@ -161,6 +162,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.shots = ShotFinder(self.timeline, self.selection, self.target, self,
                                 enabled=self.settings.shot_detection())
         self.segment_list = add_segment_dock(self)
+        self.review = add_review(self)
 
     def _act(self, text: str, slot, icon_name: str | None = None,
              shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -245,7 +247,7 @@ class MainWindow(FileCommands, QMainWindow):
         hl_menu.addSeparator()
         hl_menu.addAction(self.settings_action)
         play_menu = bar.addMenu("&Playback")
-        for act in self.player.actions_list():
+        for act in [*self.player.actions_list(), *self.review.actions()]:
             play_menu.addAction(act)
             self.addAction(act)
         view_menu = bar.addMenu("&View")
