@@ -126,3 +126,22 @@ def test_hover_readout_sits_in_one_place(editor, qtbot):
     qtbot.waitUntil(lambda: bool(tl.readout.text()), timeout=2000)
     assert "clip 4 of 20" in tl.readout.text()
     assert not QToolTip.isVisible()
+
+
+def test_f1_lists_every_key_including_the_timeline_and_review(scored, qtbot):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    win, _b = scored
+    dlg = win.show_shortcuts()
+    qtbot.addWidget(dlg)
+    rows = dlg.rows()
+    assert rows["Show the whole video"] == "0, Home"
+    assert rows["Scroll the timeline"] == "Shift+Left, Shift+Right"
+    assert rows["Play Kept Segments"] == "Shift+Space" and rows["Loop Segment"] == "Ctrl+L"
+    assert rows["Alt+drag or Ctrl+drag a segment"] == "move it"
+    assert "B or Ctrl+K" in dlg.habits.text()
+    listed = ", ".join(rows.values())
+    for act in win.findChildren(QAction):
+        for key in act.shortcuts():
+            text = key.toString(QKeySequence.SequenceFormat.NativeText)
+            assert text in listed, f"{act.text()}: {text} is not in F1"
