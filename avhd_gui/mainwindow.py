@@ -401,8 +401,7 @@ class MainWindow(FileCommands, QMainWindow):
         if warning:
             self._project_warning(warning)
         if paths:
-            self._start_probe(paths)
-            self.library_panel.select(paths[0])
+            self._start_probe(paths)  # the first video that probes well gets selected
         else:
             QTimer.singleShot(0, self.probe_finished.emit)
         return True
@@ -435,6 +434,8 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _on_probed(self, path: str, probe: Probe) -> None:
         self.library.set_probe(path, probe.duration, probe.fps, probe.thumbnail)
+        if self.current_path is None and self.library_panel.current_path() is None:
+            self.library_panel.select(path)  # never a broken file first
 
     def _on_saved(self, vh) -> None:
         key = self.selection.key(vh.path)
@@ -472,7 +473,10 @@ class MainWindow(FileCommands, QMainWindow):
         self.marks.clear()
         if item.state is VideoState.FAILED and item.highlights is None:
             self.player.clear()
-            self.player.view.set_message(f"Cannot read {item.name}:\n{item.reason}")
+            reason = item.reason or "unknown error"
+            named = reason.startswith(Path(item.path).name) or reason.startswith(item.name)
+            self.player.view.set_message(f"Cannot read this file:\n{reason}" if named
+                                         else f"Cannot read {item.name}:\n{reason}")
             self.timeline.set_highlights(None, placeholder="This file could not be read.")
             return
         self.player.load(path, item.duration, item.fps, item.thumbnail)
@@ -489,6 +493,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.timeline.line.setValue(self.playhead.position)
 
     def _on_highlights_changed(self, path: str) -> None:
+        self.problems.remove(path)  # scored now: no longer a problem (kept until then)
         self._update_reel()
         self.export_action.setEnabled(True)
         if path != self.current_path:
@@ -570,8 +575,6 @@ class MainWindow(FileCommands, QMainWindow):
         except (AvhdError, TypeError, ImportError) as exc:
             self._add_problem("", f"cannot start: {exc}")
             return False
-        for p in paths:
-            self.problems.remove(p)
         return self.finder.start(self.library.folder, paths, config, reset_edits=reset_edits)
 
     def _ask_reset_edits(self) -> bool | None:

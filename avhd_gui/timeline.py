@@ -412,9 +412,18 @@ class TimelineWidget(QWidget):
         self.placeholder.resize(self.plot.size())
 
     def set_duration(self, duration: float) -> None:
-        """Set the time axis for a video without scores, so its playhead can still scrub."""
-        if self.highlights is not None or duration <= 0:
+        """Set the time axis for a video without scores, so its playhead can still scrub.
+
+        An unknown duration (0) empties the axis, so no earlier video's times stay shown.
+        """
+        if self.highlights is not None:
             return
+        if duration <= 0:
+            self.vb.setLimits(xMin=0, xMax=1)
+            self.vb.setXRange(0, 1, padding=0)
+            self.ruler.setStyle(showValues=False)
+            return
+        self.ruler.setStyle(showValues=True)
         self.line.setBounds((0, duration))
         self.vb.setLimits(xMin=0, xMax=duration)
         self.vb.setXRange(0, duration, padding=0)
@@ -460,6 +469,7 @@ class TimelineWidget(QWidget):
             note = (" Drawn rescaled to 0-1 for this video." if self._scaled[name] else "")
             self.toggles[name].setToolTip(f"Show or hide: {TIPS[name]}.{note}")
         self.set_segments(vh.segments)
+        self.ruler.setStyle(showValues=True)
         self.line.setBounds((0, duration))
         self._loading = True  # one redraw below, not one per view change
         try:
