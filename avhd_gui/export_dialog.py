@@ -35,6 +35,20 @@ from avhd_gui.workers import TaskWorker, start_worker
 from core.artifacts import VideoHighlights
 
 ORDERS = {"source": "Source order", "score": "Best first"}
+LIST_ORDER = ("list", "Segment list order")
+
+
+def in_list_order(items: list[VideoHighlights], segment_list) -> list[VideoHighlights]:
+    """One ``VideoHighlights`` per kept segment of ``items``, in the segment list's order.
+
+    The core's "source" order keeps the given order of the videos, so this reel plays the
+    pieces exactly as the list shows them.
+    """
+    from dataclasses import replace
+
+    by_path = {vh.path: vh for vh in items}
+    return [replace(by_path[path], segments=[seg])
+            for path, seg in segment_list.model.kept_in_order() if path in by_path]
 
 
 def _kept(items: list[VideoHighlights]) -> list[VideoHighlights]:
@@ -91,6 +105,10 @@ class ExportDialog(QDialog):
         for name in format_names():
             self.format.addItem(f"{name} — {FORMATS[name].description}", name)
         self.order = QComboBox(self)
+        #: the window's segment list, whose order a "list" export follows
+        self.segment_list = getattr(parent, "segment_list", None)
+        if self.segment_list is not None:
+            self.order.addItem(LIST_ORDER[1], LIST_ORDER[0])
         for key, text in ORDERS.items():
             self.order.addItem(text, key)
         self.crossfade = self._seconds(2.0)
@@ -202,8 +220,9 @@ class ExportDialog(QDialog):
     def options(self) -> dict:
         """Keyword arguments for :func:`core.export.export_highlights`."""
         rendered = self._rendered()
+        order = self.order.currentData()
         return {
-            "order": self.order.currentData(),
+            "order": "source" if order == LIST_ORDER[0] else order,
             "crossfade": float(self.crossfade.value()) if rendered else 0.0,
             "fade": float(self.fade.value()) if rendered else 0.0,
             "fast": bool(self.fast.isChecked()) if rendered else False,
@@ -221,6 +240,8 @@ class ExportDialog(QDialog):
         if self.thread is not None or not items or not out:
             return False
         self.result = None
+        if self.order.currentData() == LIST_ORDER[0] and self.segment_list is not None:
+            items = in_list_order(items, self.segment_list)
         self.worker = TaskWorker(export_highlights, items, self.fmt(), out, **self.options())
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)

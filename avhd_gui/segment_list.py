@@ -1,4 +1,4 @@
-"""The segment list: every segment of the library in one sortable table.
+"""The segment list: every segment of the library in one sortable, reorderable table.
 
 One row per segment (kept and discarded): video, in, out, duration, score and a keep
 check box. The table observes the :class:`~avhd_gui.editing.SegmentsModel` (STYLE rule
@@ -6,6 +6,10 @@ check box. The table observes the :class:`~avhd_gui.editing.SegmentsModel` (STYL
 timeline's: ticking Keep keeps or discards, typing an in or out point (timecode or
 seconds) trims, Delete removes. Activating a row shows that video with the playhead at the
 segment's start; the row of the segment under the playhead is selected as it moves.
+
+The list has an order of its own, the reel order: dragging a row moves it (one undo
+command), and a "List order" export follows it. Sorting by a column only changes the view;
+a drag adopts the order shown.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from avhd_gui import segments as ops
@@ -31,12 +36,34 @@ VIDEO, IN, OUT, DURATION, SCORE, KEEP = range(len(COLUMNS))
 SortRole = Qt.ItemDataRole.UserRole + 1
 
 
+def _key(path: str, start: float) -> tuple[str, float]:
+    return path, round(float(start), 3)
+
+
+class _Reorder(QUndoCommand):
+    def __init__(self, model: SegmentTableModel, before: list, after: list) -> None:
+        super().__init__("Reorder segments")
+        self.model, self.before, self.after = model, before, after
+
+    def redo(self) -> None:
+        self.model.set_order(self.after)
+
+    def undo(self) -> None:
+        self.model.set_order(self.before)
+
+
 class SegmentTableModel(QAbstractTableModel):
-    """Rows ``(path, index)`` over the library's segments, in library then time order."""
+    """Rows ``(path, index)`` over the library's segments, in the reel order.
+
+    The reel order is a list of ``(path, start)`` keys; segments it does not name yet (new
+    ones, or all before any reordering) follow the one before them in library and time
+    order.
+    """
 
     def __init__(self, selection, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.selection = selection
+        self.order: list[tuple[str, float]] = []
         self.rows: list[tuple[str, int]] = []
         self._segs: dict[str, list] = {}
         self.last_error = ""
@@ -49,8 +76,35 @@ class SegmentTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._segs = {it.path: self.selection.segments(it.path)
                       for it in self.selection.library.scored()}
-        self.rows = [(p, i) for p, segs in self._segs.items() for i in range(len(segs))]
+        rows = [(p, i) for p, segs in self._segs.items() for i in range(len(segs))]
+        rank = {k: n for n, k in enumerate(self.order)}
+        placed, last = [], -1.0
+        for n, (p, i) in enumerate(rows):
+            r = rank.get(_key(p, self._segs[p][i].start))
+            last = float(r) if r is not None else last + 1e-6
+            placed.append((last, n))
+        self.rows = [rows[n] for _r, n in sorted(placed)]
         self.endResetModel()
+
+    def keys(self) -> list[tuple[str, float]]:
+        """The reel order of the rows shown, as ``(path, start)`` keys."""
+        return [_key(p, self._segs[p][i].start) for p, i in self.rows]
+
+    def set_order(self, keys: list[tuple[str, float]]) -> None:
+        self.order = list(keys)
+        self.refresh()
+
+    def move(self, keys_in_view_order: list, src: int, dst: int) -> None:
+        """Move row ``src`` to ``dst`` of the order shown (one undo command)."""
+        after = list(keys_in_view_order)
+        after.insert(dst, after.pop(src))
+        before = self.keys()
+        if after != before:
+            self.selection.undo_stack.push(_Reorder(self, before, after))
+
+    def kept_in_order(self) -> list[tuple[str, object]]:
+        """``(path, segment)`` of every kept segment, in the reel order."""
+        return [(p, self._segs[p][i]) for p, i in self.rows if self._segs[p][i].keep]
 
     def segment(self, row: int):
         path, i = self.rows[row]
@@ -79,7 +133,8 @@ class SegmentTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: QModelIndex):
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | (
+            Qt.ItemFlag.ItemIsDragEnabled)
         if index.column() in (IN, OUT):
             f |= Qt.ItemFlag.ItemIsEditable
         if index.column() == KEEP:
@@ -127,6 +182,35 @@ class SegmentTableModel(QAbstractTableModel):
         return False
 
 
+class _Table(QTableView):
+    """Drag a row to move it in the reel order (the drop is handled here, not by a model)."""
+
+    def __init__(self, owner: SegmentList) -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDropIndicatorShown(True)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.source() is self:
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.source() is self:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        rows = self.selectionModel().selectedRows()
+        if event.source() is not self or not rows:
+            return
+        target = self.indexAt(event.position().toPoint()).row()
+        self.owner.move_row(rows[0].row(), target if target >= 0 else self.model().rowCount() - 1)
+        event.setDropAction(Qt.DropAction.CopyAction)  # nothing for the view to remove
+        event.accept()
+
+
 class SegmentList(QWidget):
     """The table, sortable by any column (the model keeps library order underneath).
 
@@ -145,7 +229,7 @@ class SegmentList(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SortRole)
-        self.view = QTableView(self)
+        self.view = _Table(self)
         self.view.setObjectName("segmentList")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -162,6 +246,15 @@ class SegmentList(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)
+
+    def move_row(self, view_from: int, view_to: int) -> None:
+        """Move the row shown at ``view_from`` to ``view_to``; the list then shows the reel
+        order (the sort by a column, if any, is adopted first)."""
+        shown = [self.model.keys()[self.source_row(r)] for r in range(self.proxy.rowCount())]
+        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
+        self.model.move(shown, view_from, view_to)
+        self.view.selectRow(view_to)
 
     def source_row(self, view_row: int) -> int:
         return self.proxy.mapToSource(self.proxy.index(view_row, 0)).row()
