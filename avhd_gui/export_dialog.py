@@ -144,7 +144,8 @@ class ExportDialog(QDialog):
                                                     QDialogButtonBox.ButtonRole.ActionRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.reveal_button.hide()
+        # always there, enabled once a file is written: the buttons never move
+        self.reveal_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
         self.export_button.clicked.connect(self.start)
         self.reveal_button.clicked.connect(self.reveal)
@@ -252,7 +253,7 @@ class ExportDialog(QDialog):
         self.thread.finished.connect(self._on_thread_finished)
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.reveal_button.hide()
+        self.reveal_button.setEnabled(False)
         self.status.setText(f"Exporting {len(items)} video{'s' if len(items) != 1 else ''}…")
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -300,7 +301,7 @@ class ExportDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.export_button.setEnabled(bool(self.items()))
         if status == "finished":
-            self.reveal_button.show()
+            self.reveal_button.setEnabled(True)
             self.exported.emit(self.result)
         self.stopped.emit(status)
 
@@ -308,7 +309,11 @@ class ExportDialog(QDialog):
         """Open the folder holding the exported file in the file manager."""
         if self.result is None:
             return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.path).parent)))
+        folder = Path(self.result.path).parent
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            return True
+        self.status.setText(f"No file manager could be opened. The file is in {folder}")
+        return False
 
     def closeEvent(self, event) -> None:
         if self.thread is not None:
