@@ -142,6 +142,9 @@ def run_screenshot(win, args) -> Path:
         win.library_panel.select(item.path)
     if win.current_path and win.player.media is not None and not win.player._first_frame:
         _wait(win.player.frame_shown, 5)
+    shots = getattr(win, "shots", None)
+    if shots is not None and shots.is_running():  # let the shot cuts be drawn
+        _wait(shots.cuts_ready, min(args.timeout, 180))
     if args.playhead is not None:
         if not win.current_path:
             raise ScreenshotError("--playhead needs a selected video")
