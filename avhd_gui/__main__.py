@@ -143,8 +143,10 @@ def run_screenshot(win, args) -> Path:
     if win.current_path and win.player.media is not None and not win.player._first_frame:
         _wait(win.player.frame_shown, 5)
     shots = getattr(win, "shots", None)
-    if shots is not None and shots.is_running():  # let the shot cuts be drawn
-        _wait(shots.cuts_ready, min(args.timeout, 180))
+    while (shots is not None and shots.is_running() and win.current_path
+           and win.current_path not in shots.cuts):  # let the shown video's cuts be drawn
+        if _wait(shots.cuts_ready, min(args.timeout, 180)) is None:
+            break
     if args.playhead is not None:
         if not win.current_path:
             raise ScreenshotError("--playhead needs a selected video")

@@ -344,7 +344,8 @@ class MainWindow(FileCommands, QMainWindow):
             screen = QGuiApplication.primaryScreen()
             avail = screen.availableGeometry().size() if screen else QSize(1280, 800)
             self.resize(min(1280, avail.width()), min(780, avail.height()))
-            self.resizeDocks([self.library_dock], [300], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.library_dock, self.segments_dock], [210, 430],
+                             Qt.Orientation.Horizontal)
             self.splitter.setSizes([420, 240])
         state = self.settings.state()
         if state is not None:

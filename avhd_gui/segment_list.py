@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxL
 from avhd_gui import segments as ops
 from avhd_gui.timecode import format_timecode, parse_timecode
 
-COLUMNS = ("Video", "In", "Out", "Duration", "Score", "Keep")
+COLUMNS = ("Video", "In", "Out", "Length", "Score", "Keep")
 VIDEO, IN, OUT, DURATION, SCORE, KEEP = range(len(COLUMNS))
 SortRole = Qt.ItemDataRole.UserRole + 1
 
@@ -156,7 +156,7 @@ class SegmentTableModel(QAbstractTableModel):
             if col in (IN, OUT):
                 return format_timecode(s.start if col == IN else s.end, fps)
             if col == DURATION:
-                return f"{s.duration:.2f} s"
+                return f"{s.duration:.1f} s"
             if col == SCORE:
                 return f"{100 * s.score:.0f}%"
         if role == Qt.ItemDataRole.ToolTipRole and col == VIDEO:
@@ -237,7 +237,12 @@ class SegmentList(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(VIDEO, QHeaderView.ResizeMode.Stretch)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(VIDEO, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(30)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setWordWrap(False)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.view.activated.connect(self._on_activated)

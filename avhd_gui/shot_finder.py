@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
 from avhd_gui.workers import TaskWorker, start_worker
 
@@ -49,11 +49,25 @@ class ShotFinder(QObject):
         selection.library.folder_changed.connect(self.reset)
         if parent is not None:  # closing the window stops the detection
             parent.installEventFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.parent() and event.type() == QEvent.Type.Close:
-            self.cancel()
+            self.shutdown()
         return False
+
+    def shutdown(self, ms: int = 5000) -> None:
+        """Cancel and wait for the detection threads (a chunk of footage: well under 1 s),
+        so none outlives the window."""
+        self._queue.clear()
+        self.cancel()
+        for thread in list(_finishing):
+            try:
+                thread.wait(ms)
+            except RuntimeError:  # already deleted
+                pass
 
     def is_running(self) -> bool:
         return self.thread is not None

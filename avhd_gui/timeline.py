@@ -40,10 +40,10 @@ Y_SEGMENT_BAR = 1.025  # selected segments also get a solid bar above the score 
 
 #: curve name -> (legend text, visible by default)
 CURVES = {
-    "score": ("Highlight score", True),
-    "a_ph": ("Audio recurrence", True),
-    "v_ph": ("Visual recurrence", True),
-    "av_ph": ("Combined", False),
+    "score": ("Score", True),
+    "a_ph": ("Audio", True),  # under a "Recurrence:" label: audio / visual recurrence
+    "v_ph": ("Visual", True),
+    "av_ph": ("Both", False),
     "pseudo": ("Training picks", True),
     "segments": ("Segments", True),
 }
@@ -59,7 +59,8 @@ TIPS = {
 }
 
 #: short names of the curves for the hover readout
-SHORT = {"score": "score", "a_ph": "audio", "v_ph": "visual", "av_ph": "audio+visual"}
+SHORT = {"score": "score", "a_ph": "audio recurrence", "v_ph": "visual recurrence",
+         "av_ph": "audio+visual recurrence"}
 
 
 def _display_scale(values: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -118,6 +119,7 @@ def timeline_colors(pal: QPalette) -> dict[str, QColor]:
         "current": QColor.fromHsl((h + 180) % 360, 230, 175 if dark else 95),
         "marks": hue(130),
         "playhead": text,
+        "cuts": with_alpha(text, 120),
     }
 
 
@@ -281,6 +283,7 @@ class TimelineWidget(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         legend = QHBoxLayout(self.legend)
         legend.setContentsMargins(6, 2, 6, 0)
+        legend.setSpacing(2)
         for name, (text, visible) in CURVES.items():
             box = QCheckBox(text, self.legend)
             box.setChecked(visible)
@@ -288,7 +291,15 @@ class TimelineWidget(QWidget):
             box.toggled.connect(lambda on, n=name: self._on_toggle(n, on))
             self.toggles[name] = box
             self.items[name].setVisible(visible)
+            if name == "a_ph":
+                rec = QLabel("Recurrence:", self.legend)
+                rec.setToolTip("How much each moment sounds or looks like the recurring "
+                               "moments of similar videos (what the model learns from)")
+                legend.addSpacing(6)
+                legend.addWidget(rec)
             legend.addWidget(box)
+            if name == "av_ph":
+                legend.addSpacing(6)
         self._sync_segment_layers()
         legend.addStretch(1)
         # above the legend: the segment tools (added by the window), the kept total and
@@ -385,10 +396,10 @@ class TimelineWidget(QWidget):
         self.playhead.set_position(t, None)
 
     def set_cuts(self, cuts) -> None:
-        """Draw shot cuts (seconds) as short ticks at the bottom of the plot."""
+        """Draw shot cuts (seconds) as thin lines over the plot's height."""
         self.cuts = np.asarray(cuts if cuts is not None else [], np.float64).reshape(-1)
         x = np.repeat(self.cuts, 2)
-        y = np.tile([Y_MIN, Y_LABEL_BASE], len(self.cuts))
+        y = np.tile([Y_MIN, Y_SEGMENT_BAR], len(self.cuts))
         self.cut_item.setData(x, y)
 
     # --- data
@@ -719,7 +730,7 @@ class TimelineWidget(QWidget):
             line.setPen(pg.mkPen(c["marks"], width=1.5, style=Qt.PenStyle.DashLine))
             line.label.setColor(c["marks"])
         self.line.setPen(pg.mkPen(c["playhead"], width=2))
-        self.cut_item.setPen(pg.mkPen(c["foreground"], width=1))
+        self.cut_item.setPen(pg.mkPen(c["cuts"], width=1, style=Qt.PenStyle.DashLine))
         self.line.setHoverPen(pg.mkPen(c["score"], width=3))
         for name, box in self.toggles.items():
             box.setIcon(self._swatch(name, c))

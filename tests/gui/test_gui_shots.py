@@ -140,3 +140,15 @@ def test_a_closed_problems_panel_stays_closed(window, qtbot, settings):
     again.problems_dock.toggleViewAction().trigger()  # View ▸ Problems shows it again
     assert again.problems_dock.isVisible() and not settings.panel_closed("problems")
     again.close()
+
+
+def test_closing_the_window_stops_shot_detection(cut_window, qtbot):
+    from avhd_gui.workers import running_threads
+
+    win = cut_window
+    path = win.library.find("cuts.mp4").path
+    win.library.set_highlights(_scores_for(path), path)
+    win.shots.request(path)
+    assert win.shots.is_running()
+    win.close()  # waits for the detection (a chunk of footage), so no thread outlives it
+    assert [t.objectName() for t in running_threads()] == []
