@@ -344,7 +344,7 @@ class MainWindow(FileCommands, QMainWindow):
             screen = QGuiApplication.primaryScreen()
             avail = screen.availableGeometry().size() if screen else QSize(1280, 800)
             self.resize(min(1280, avail.width()), min(780, avail.height()))
-            self.resizeDocks([self.library_dock, self.segments_dock], [210, 430],
+            self.resizeDocks([self.library_dock, self.segments_dock], [200, 420],
                              Qt.Orientation.Horizontal)
             self.splitter.setSizes([420, 240])
         state = self.settings.state()

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 _EPS = 0.02  # seconds before a piece's end that count as its end (positions are discrete)
+_JUMP = 0.5  # a reported position this far outside the piece is a jump, not playback
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,26 @@ class Review(QObject):
         piece = self.current()
         if piece is None or source is not self.player or self.player.path != piece.path:
             return
+        if seconds < piece.start - _JUMP or seconds > piece.end + _JUMP:
+            self._anchor(seconds)  # jumped by hand (↑/↓, a click): go on from there
+            return
         if seconds < piece.end - _EPS:
             return
         if self.loop:
             self.playhead.set_position(piece.start)
             return
         self.advance(1)
+
+    def _anchor(self, seconds: float) -> None:
+        """Make the piece at (or next after) ``seconds`` in this video the current one."""
+        path = self.player.path
+        for i, p in enumerate(self.playlist):
+            if p.path == path and p.end - _EPS > seconds:
+                self.index = i
+                if seconds < p.start - _EPS:
+                    self.playhead.set_position(p.start)
+                return
+        self.advance(len(self.playlist))  # past the last piece of this video: the end
 
     def advance(self, step: int) -> Piece | None:
         """Go to the next (+1) or previous (-1) piece; after the last, stop and pause."""

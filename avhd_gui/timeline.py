@@ -295,11 +295,11 @@ class TimelineWidget(QWidget):
                 rec = QLabel("Recurrence:", self.legend)
                 rec.setToolTip("How much each moment sounds or looks like the recurring "
                                "moments of similar videos (what the model learns from)")
-                legend.addSpacing(6)
+                legend.addSpacing(4)
                 legend.addWidget(rec)
             legend.addWidget(box)
             if name == "av_ph":
-                legend.addSpacing(6)
+                legend.addSpacing(4)
         self._sync_segment_layers()
         legend.addStretch(1)
         # above the legend: the segment tools (added by the window), the kept total and

@@ -48,6 +48,11 @@ def test_loop_current_segment_and_next_while_playing(scored):
     assert win.playhead.position == 6.0
     rv.advance(-1)
     assert win.playhead.position == 4.0
+    win.playhead.set_position(1.5)  # jumped back by hand (a click) during the review
+    _play_to(win, 1.6)
+    assert rv.current().start == 1.0
+    _play_to(win, 2.5)  # goes on from the piece it was moved to
+    assert win.playhead.position == 4.0
 
 
 def test_library_review_follows_the_list_order(scored):
