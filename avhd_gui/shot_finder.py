@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QObject, Signal
 
 from avhd_gui.workers import TaskWorker, start_worker
 
 log = logging.getLogger(__name__)
 
-#: threads still finishing after a cancel (kept referenced until they stop)
+#: (thread, worker) pairs still finishing after a cancel (kept referenced until they stop)
 _finishing: set = set()
 
 
@@ -60,12 +60,18 @@ class ShotFinder(QObject):
 
     def shutdown(self, ms: int = 5000) -> None:
         """Cancel and wait for the detection threads (a chunk of footage: well under 1 s),
-        so none outlives the window."""
+        so none outlives the window; no new one starts after."""
+        self.enabled = False
         self._queue.clear()
         self.cancel()
-        for thread in list(_finishing):
+        clock = QElapsedTimer()
+        clock.start()
+        for thread, _worker in list(_finishing):
             try:
-                thread.wait(ms)
+                # short waits with events in between: the worker's last signals are
+                # delivered to this thread, so a single long wait could stall it
+                while not thread.wait(20) and clock.elapsed() < ms:
+                    QCoreApplication.processEvents()
             except RuntimeError:  # already deleted
                 pass
 
@@ -95,8 +101,11 @@ class ShotFinder(QObject):
     def cancel(self) -> None:
         if self.worker is not None:
             self.worker.token.cancel()
-            _finishing.add(self.thread)
-            self.thread.finished.connect(lambda t=self.thread: _finishing.discard(t))
+            # the worker too must live until its thread ends: dropped before its run
+            # starts, it would never say done and the thread would never quit
+            pair = (self.thread, self.worker)
+            _finishing.add(pair)
+            self.thread.finished.connect(lambda p=pair: _finishing.discard(p))
             self.thread = self.worker = None
             self._running = None
 

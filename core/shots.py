@@ -76,6 +76,7 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
         MediaError: the file cannot be opened as video.
         Cancelled: ``cancel`` was set.
     """
+    check_cancel(cancel)  # before the heavy import (OpenCV): a close may be waiting
     from scenedetect import ContentDetector, SceneManager, open_video
     from scenedetect.video_stream import VideoOpenFailure
 

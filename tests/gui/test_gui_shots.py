@@ -143,6 +143,8 @@ def test_a_closed_problems_panel_stays_closed(window, qtbot, settings):
 
 
 def test_closing_the_window_stops_shot_detection(cut_window, qtbot):
+    import scenedetect  # noqa: F401  (imported once here: its first import takes seconds)
+
     from avhd_gui.workers import running_threads
 
     win = cut_window
