@@ -142,6 +142,11 @@ def run_screenshot(win, args) -> Path:
         win.library_panel.select(item.path)
     if win.current_path and win.player.media is not None and not win.player._first_frame:
         _wait(win.player.frame_shown, 5)
+    shots = getattr(win, "shots", None)
+    while (shots is not None and shots.is_running() and win.current_path
+           and win.current_path not in shots.cuts):  # let the shown video's cuts be drawn
+        if _wait(shots.cuts_ready, min(args.timeout, 180)) is None:
+            break
     if args.playhead is not None:
         if not win.current_path:
             raise ScreenshotError("--playhead needs a selected video")

@@ -16,6 +16,7 @@ from avhd_gui.editing import SegmentsModel
 from avhd_gui.library import format_time
 from avhd_gui.models import Marks, Playhead, TargetModel
 from avhd_gui.resources import icon
+from avhd_gui.timecode import frame_time
 
 
 class EditActions(QObject):
@@ -43,7 +44,7 @@ class EditActions(QObject):
         self.delete_action = a("&Delete Segment", self.delete, [QKeySequence.StandardKey.Delete,
                                                                  "Backspace"],
                                "Delete the segment under the playhead", "delete")
-        self.split_action = a("&Split at Playhead", self.split, "S",
+        self.split_action = a("&Split at Playhead", self.split, ["S", "B", "Ctrl+K"],
                               "Cut the segment under the playhead in two", "split")
         self.merge_action = a("&Merge with Next", self.merge, "M",
                               "Join the segment under the playhead and the next one", "merge")
@@ -137,10 +138,14 @@ class EditActions(QObject):
 
     # --- commands
     def mark_in(self) -> None:
-        self._mark(self.playhead.position, self.marks.out_point, True)
+        self._mark(self._frame(), self.marks.out_point, True)
 
     def mark_out(self) -> None:
-        self._mark(self.marks.in_point, self.playhead.position, False)
+        self._mark(self.marks.in_point, self._frame(), False)
+
+    def _frame(self) -> float:
+        """The playhead's time on its frame (edits land on frames)."""
+        return frame_time(self.playhead.position, self.playhead.fps)
 
     def _mark(self, in_point: float | None, out_point: float | None, setting_in: bool) -> None:
         """Set a mark; once both are set in order, add the segment between them."""
@@ -167,7 +172,7 @@ class EditActions(QObject):
     def split(self) -> None:
         i = self._need_segment()
         if i >= 0:
-            self._run(self.selection.split, i, self.playhead.position)
+            self._run(self.selection.split, i, self._frame())
 
     def merge(self) -> None:
         i = self._need_segment()

@@ -26,11 +26,26 @@ State = tuple[list[Segment], bool]
 Snapshot = dict[str, State]
 
 
-def reselect(vh: VideoHighlights, target) -> list[Segment]:
-    """Segments of ``vh`` for ``target`` from its scores (as the pipeline selects them)."""
+def reselect(vh: VideoHighlights, target, cuts=None,
+             seconds: float | None = None) -> list[Segment]:
+    """Segments of ``vh`` for ``target`` from its scores (as the pipeline selects them).
+
+    ``seconds`` replaces the target's length (this video's share of a library reel);
+    with shot ``cuts`` known, segment edges near a cut move onto it
+    (:func:`core.shots.snap_to_cuts`).
+    """
     from core.scoring import select
 
-    return select(vh.bounds, vh.score, vh.duration, tiebreak=vh.av_ph, **target.kwargs())
+    kwargs = target.kwargs()
+    if seconds is not None:
+        kwargs.pop("top_fraction", None)
+        kwargs["target_seconds"] = float(seconds)
+    segs = select(vh.bounds, vh.score, vh.duration, tiebreak=vh.av_ph, **kwargs)
+    if cuts is not None and len(cuts) and segs:
+        from core.shots import snap_to_cuts
+
+        segs = snap_to_cuts(segs, cuts, float(vh.duration), min_length=kwargs["min_segment"])
+    return segs
 
 
 def span_text(start: float, end: float) -> str:
@@ -76,6 +91,8 @@ class SegmentsModel(QObject):
         self._pending: dict[str, list[Segment]] = {}
         #: hand edits replaced by a Find run with "reset", recorded for one undo step
         self._reset_log: Snapshot = {}
+        #: shot cuts per video (seconds), once detected: re-selection snaps edges to them
+        self.cuts: dict[str, object] = {}
 
     # --- reading
     def key(self, path: str) -> str:
@@ -181,9 +198,41 @@ class SegmentsModel(QObject):
         """Re-select every scored video without hand edits; returns (before, after)."""
         paths = [it.path for it in self.library.scored() if it.path not in self._edited]
         before = self.snapshot(paths)
-        after = {p: (reselect(self.highlights(p), target), False) for p in paths}
+        shares = self.library_shares(target)
+        after = {p: (self.reselected(p, target, shares), False) for p in paths}
         self.restore(after)
         return before, after
+
+    def library_shares(self, target) -> dict[str, float] | None:
+        """Seconds per video of a library reel (``None`` unless the target is one)."""
+        if target.mode != "library":
+            return None
+        from core.selection import library_shares
+
+        videos = {it.path: (it.highlights.bounds, it.highlights.score)
+                  for it in self.library.scored()}
+        return library_shares(videos, target.library_seconds)
+
+    def reselected(self, path: str, target, shares: dict[str, float] | None = None
+                   ) -> list[Segment]:
+        """``path``'s segments for ``target``, with its shot cuts and library share."""
+        shares = shares if shares is not None else self.library_shares(target)
+        seconds = None if shares is None else shares.get(path, 0.0)
+        return reselect(self.highlights(path), target, self.cuts.get(path), seconds)
+
+    def set_cuts(self, path: str, cuts, target) -> bool:
+        """Remember ``path``'s shot cuts; re-select it when it has no hand edits.
+
+        Returns True when its segments were re-placed (no undo record: like a Find result).
+        """
+        self.cuts[path] = cuts
+        if path in self._edited or self.highlights(path) is None:
+            return False
+        segs = self.reselected(path, target)
+        if segs == self.segments(path):
+            return False
+        self._set(path, segs, False)
+        return True
 
     # --- edits (each one undoable)
     def edit(self, path: str, segs: list[Segment], text: str, source: object = None) -> None:
@@ -256,7 +305,7 @@ class SegmentsModel(QObject):
         if not paths:
             return False
         before = self.snapshot(paths)
-        after = {p: (reselect(self.highlights(p), target), False) for p in paths}
+        after = {p: (self.reselected(p, target), False) for p in paths}
         what = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} videos"
         self.undo_stack.push(EditCommand(self, before, after, f"Reset hand edits ({what})"))
         return True

@@ -35,6 +35,20 @@ from avhd_gui.workers import TaskWorker, start_worker
 from core.artifacts import VideoHighlights
 
 ORDERS = {"source": "Source order", "score": "Best first"}
+LIST_ORDER = ("list", "Segment list order")
+
+
+def in_list_order(items: list[VideoHighlights], segment_list) -> list[VideoHighlights]:
+    """One ``VideoHighlights`` per kept segment of ``items``, in the segment list's order.
+
+    The core's "source" order keeps the given order of the videos, so this reel plays the
+    pieces exactly as the list shows them.
+    """
+    from dataclasses import replace
+
+    by_path = {vh.path: vh for vh in items}
+    return [replace(by_path[path], segments=[seg])
+            for path, seg in segment_list.model.kept_in_order() if path in by_path]
 
 
 def _kept(items: list[VideoHighlights]) -> list[VideoHighlights]:
@@ -91,6 +105,10 @@ class ExportDialog(QDialog):
         for name in format_names():
             self.format.addItem(f"{name} — {FORMATS[name].description}", name)
         self.order = QComboBox(self)
+        #: the window's segment list, whose order a "list" export follows
+        self.segment_list = getattr(parent, "segment_list", None)
+        if self.segment_list is not None:
+            self.order.addItem(LIST_ORDER[1], LIST_ORDER[0])
         for key, text in ORDERS.items():
             self.order.addItem(text, key)
         self.crossfade = self._seconds(2.0)
@@ -126,7 +144,8 @@ class ExportDialog(QDialog):
                                                     QDialogButtonBox.ButtonRole.ActionRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.reveal_button.hide()
+        # always there, enabled once a file is written: the buttons never move
+        self.reveal_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
         self.export_button.clicked.connect(self.start)
         self.reveal_button.clicked.connect(self.reveal)
@@ -202,8 +221,9 @@ class ExportDialog(QDialog):
     def options(self) -> dict:
         """Keyword arguments for :func:`core.export.export_highlights`."""
         rendered = self._rendered()
+        order = self.order.currentData()
         return {
-            "order": self.order.currentData(),
+            "order": "source" if order == LIST_ORDER[0] else order,
             "crossfade": float(self.crossfade.value()) if rendered else 0.0,
             "fade": float(self.fade.value()) if rendered else 0.0,
             "fast": bool(self.fast.isChecked()) if rendered else False,
@@ -221,6 +241,8 @@ class ExportDialog(QDialog):
         if self.thread is not None or not items or not out:
             return False
         self.result = None
+        if self.order.currentData() == LIST_ORDER[0] and self.segment_list is not None:
+            items = in_list_order(items, self.segment_list)
         self.worker = TaskWorker(export_highlights, items, self.fmt(), out, **self.options())
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
@@ -231,7 +253,7 @@ class ExportDialog(QDialog):
         self.thread.finished.connect(self._on_thread_finished)
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.reveal_button.hide()
+        self.reveal_button.setEnabled(False)
         self.status.setText(f"Exporting {len(items)} video{'s' if len(items) != 1 else ''}…")
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -279,7 +301,7 @@ class ExportDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.export_button.setEnabled(bool(self.items()))
         if status == "finished":
-            self.reveal_button.show()
+            self.reveal_button.setEnabled(True)
             self.exported.emit(self.result)
         self.stopped.emit(status)
 
@@ -287,7 +309,11 @@ class ExportDialog(QDialog):
         """Open the folder holding the exported file in the file manager."""
         if self.result is None:
             return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.path).parent)))
+        folder = Path(self.result.path).parent
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            return True
+        self.status.setText(f"No file manager could be opened. The file is in {folder}")
+        return False
 
     def closeEvent(self, event) -> None:
         if self.thread is not None:  # the export stops at its next check; closing never

@@ -187,5 +187,8 @@ class FindController(QObject):
         self.last_thread, self.last_worker = self.thread, self.worker
         self.worker = None
         self.thread = None
+        if self.selection is not None and self.target.target.mode == "library":
+            # a library reel is shared out over all the videos: now that all are scored
+            self.selection.reselect_all(self.target.target)
         self.running_changed.emit(False)
         self.stopped.emit(outcome)

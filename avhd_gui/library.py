@@ -62,12 +62,14 @@ def format_time(seconds: float | None, *, fraction: bool = False) -> str:
     if seconds is None:
         return "–"
     seconds = max(0.0, float(seconds))
-    whole = int(seconds)
+    # round once, to the unit shown, so 4.999 reads 0:05.00 (not 0:04.00) and 59.996 1:00.00
+    units = int(round(seconds * 100)) if fraction else int(seconds)
+    whole, hundredths = divmod(units, 100) if fraction else (units, 0)
     h, rem = divmod(whole, 3600)
     m, s = divmod(rem, 60)
     text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
     if fraction:
-        text += f".{int(round((seconds - whole) * 100)) % 100:02d}"
+        text += f".{hundredths:02d}"
     return text
 
 

@@ -33,12 +33,15 @@ from avhd_gui.editing import SegmentsModel
 from avhd_gui.find import FindController, RunOutcome, reselect
 from avhd_gui.library import LibraryModel, VideoState, format_time, scan_folder
 from avhd_gui.models import Marks, Playhead, TargetModel, describe_target
-from avhd_gui.panels import LibraryPanel, ProblemsPanel, TargetControl
+from avhd_gui.panels import DockMemory, LibraryPanel, ProblemsPanel, TargetControl
 from avhd_gui.player import PlayerWidget
 from avhd_gui.projects import ProjectController
 from avhd_gui.resources import icon
 from avhd_gui.retrain import CurrentModel
+from avhd_gui.review import add_review
+from avhd_gui.segment_list import add_segment_dock
 from avhd_gui.settings import AppSettings, find_config
+from avhd_gui.shot_finder import ShotFinder
 from avhd_gui.timeline import CURVES, TimelineWidget
 from avhd_gui.window_files import FileCommands
 from avhd_gui.workers import Probe, ProbeWorker, start_worker, wait_for_workers
@@ -149,6 +152,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.problems_dock.setWidget(self.problems)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
+        self.problems_memory = DockMemory(self.problems_dock, self.settings, "problems")
 
         self.history = QUndoView(self.undo_stack, self)
         self.history.setEmptyLabel("<selection as found>")
@@ -158,6 +162,10 @@ class MainWindow(FileCommands, QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
         self.target_control = TargetControl(self.target, self)
+        self.shots = ShotFinder(self.timeline, self.selection, self.target, self,
+                                enabled=self.settings.shot_detection())
+        self.segment_list = add_segment_dock(self)
+        self.review = add_review(self)
 
     def _act(self, text: str, slot, icon_name: str | None = None,
              shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -242,13 +250,14 @@ class MainWindow(FileCommands, QMainWindow):
         hl_menu.addSeparator()
         hl_menu.addAction(self.settings_action)
         play_menu = bar.addMenu("&Playback")
-        for act in self.player.actions_list():
+        for act in [*self.player.actions_list(), *self.review.actions()]:
             play_menu.addAction(act)
             self.addAction(act)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.library_dock.toggleViewAction())
         view_menu.addAction(self.problems_dock.toggleViewAction())
         view_menu.addAction(self.history_action)
+        view_menu.addAction(self.segments_dock.toggleViewAction())
         view_menu.addSeparator()
         for act in (edit.zoom_in_action, edit.zoom_out_action, self.fit_action):
             view_menu.addAction(act)
@@ -338,7 +347,8 @@ class MainWindow(FileCommands, QMainWindow):
             screen = QGuiApplication.primaryScreen()
             avail = screen.availableGeometry().size() if screen else QSize(1280, 800)
             self.resize(min(1280, avail.width()), min(780, avail.height()))
-            self.resizeDocks([self.library_dock], [300], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.library_dock, self.segments_dock], [200, 420],
+                             Qt.Orientation.Horizontal)
             self.splitter.setSizes([420, 240])
         state = self.settings.state()
         if state is not None:
@@ -394,8 +404,7 @@ class MainWindow(FileCommands, QMainWindow):
         if warning:
             self._project_warning(warning)
         if paths:
-            self._start_probe(paths)
-            self.library_panel.select(paths[0])
+            self._start_probe(paths)  # the first video that probes well gets selected
         else:
             QTimer.singleShot(0, self.probe_finished.emit)
         return True
@@ -428,6 +437,8 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _on_probed(self, path: str, probe: Probe) -> None:
         self.library.set_probe(path, probe.duration, probe.fps, probe.thumbnail)
+        if self.current_path is None and self.library_panel.current_path() is None:
+            self.library_panel.select(path)  # never a broken file first
 
     def _on_saved(self, vh) -> None:
         key = self.selection.key(vh.path)
@@ -465,7 +476,10 @@ class MainWindow(FileCommands, QMainWindow):
         self.marks.clear()
         if item.state is VideoState.FAILED and item.highlights is None:
             self.player.clear()
-            self.player.view.set_message(f"Cannot read {item.name}:\n{item.reason}")
+            reason = item.reason or "unknown error"
+            named = reason.startswith(Path(item.path).name) or reason.startswith(item.name)
+            self.player.view.set_message(f"Cannot read this file:\n{reason}" if named
+                                         else f"Cannot read {item.name}:\n{reason}")
             self.timeline.set_highlights(None, placeholder="This file could not be read.")
             return
         self.player.load(path, item.duration, item.fps, item.thumbnail)
@@ -482,6 +496,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.timeline.line.setValue(self.playhead.position)
 
     def _on_highlights_changed(self, path: str) -> None:
+        self.problems.remove(path)  # scored now: no longer a problem (kept until then)
         self._update_reel()
         self.export_action.setEnabled(True)
         if path != self.current_path:
@@ -563,8 +578,6 @@ class MainWindow(FileCommands, QMainWindow):
         except (AvhdError, TypeError, ImportError) as exc:
             self._add_problem("", f"cannot start: {exc}")
             return False
-        for p in paths:
-            self.problems.remove(p)
         return self.finder.start(self.library.folder, paths, config, reset_edits=reset_edits)
 
     def _ask_reset_edits(self) -> bool | None:
@@ -617,7 +630,7 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _add_problem(self, path: str, reason: str) -> None:
         self.problems.add(path, reason)
-        if not self.problems_dock.isVisible():
+        if not self.problems_dock.isVisible() and not self.problems_memory.closed:
             self.problems_dock.show()
             self.resizeDocks([self.problems_dock], [130], Qt.Orientation.Vertical)
 

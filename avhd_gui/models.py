@@ -28,6 +28,8 @@ class Playhead(QObject):
         super().__init__(parent)
         self._position = 0.0
         self.duration = 0.0
+        #: the video's frame rate: edit points and frame steps land on its frames
+        self.fps = 25.0
 
     @property
     def position(self) -> float:
@@ -93,8 +95,15 @@ class _SetTarget(QUndoCommand):
 
 def describe_target(t: Target) -> str:
     if t.mode == "seconds":
-        return f"{t.seconds:g} s per video"
-    return f"top {t.fraction * 100:g} %"
+        text = f"{t.seconds:g} s per video"
+    elif t.mode == "library":
+        text = f"a {t.library_seconds:g} s reel of the library"
+    else:
+        text = f"top {t.fraction * 100:g} %"
+    shape = [f"min {t.min_segment:g} s"] if t.min_segment != 2.0 else []
+    shape += [f"padding {t.padding:g} s"] if t.padding else []
+    shape += [f"gaps under {t.merge_gap:g} s merged"] if t.merge_gap else []
+    return ", ".join([text, *shape])
 
 
 class TargetModel(QObject):
@@ -127,6 +136,8 @@ class TargetModel(QObject):
         """Set the value of the current mode (seconds, or a fraction in [0, 1])."""
         if self._target.mode == "seconds":
             self.set_target(replace(self._target, seconds=float(value)))
+        elif self._target.mode == "library":
+            self.set_target(replace(self._target, library_seconds=float(value)))
         else:
             self.set_target(replace(self._target, fraction=float(value)))
 

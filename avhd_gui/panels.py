@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -103,6 +104,32 @@ class LibraryPanel(QStackedWidget):
         return QSize(300, 400)
 
 
+class DockMemory(QObject):
+    """Remembers that the user closed a dock (its close button or the View menu).
+
+    The app then does not show it again by itself (e.g. the Problems panel on every new
+    problem); showing it from the View menu clears the flag.
+    """
+
+    def __init__(self, dock: QDockWidget, settings, name: str) -> None:
+        super().__init__(dock)
+        self.dock, self.settings, self.name = dock, settings, name
+        dock.installEventFilter(self)
+        dock.toggleViewAction().triggered.connect(self._on_toggled)
+
+    @property
+    def closed(self) -> bool:
+        return self.settings.panel_closed(self.name)
+
+    def _on_toggled(self, shown: bool) -> None:
+        self.settings.set_panel_closed(self.name, not shown)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.dock and event.type() == QEvent.Type.Close:
+            self.settings.set_panel_closed(self.name, True)
+        return False
+
+
 class ProblemsPanel(QTreeWidget):
     """Files that failed, with the reason; one row per file (a retry replaces it)."""
 
@@ -143,8 +170,43 @@ class ProblemsPanel(QTreeWidget):
         return {path: item.text(1) for path, item in self._rows.items()}
 
 
+#: Ctrl shortcuts a spin box may keep (text editing); any other goes to the window
+_EDIT_KEYS = {Qt.Key.Key_A, Qt.Key.Key_C, Qt.Key.Key_V, Qt.Key.Key_X, Qt.Key.Key_Left,
+              Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Backspace,
+              Qt.Key.Key_Delete}
+
+
+class _PassShortcuts(QObject):
+    """Lets the window's Ctrl shortcuts (Ctrl+Z, Ctrl+E, ...) through a focused spin box.
+
+    A spin box accepts every Ctrl key as its own (its text's undo), so after typing a
+    target the window's undo and export did nothing until the timeline was clicked.
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+                and event.key() not in _EDIT_KEYS):
+            event.ignore()
+            return True  # not taken by the spin box: the window's shortcut runs
+        return False
+
+
+def _seconds_box(parent: QWidget, tip: str, maximum: float) -> QDoubleSpinBox:
+    box = QDoubleSpinBox(parent)
+    box.setRange(0.0, maximum)
+    box.setDecimals(1)
+    box.setSingleStep(0.5)
+    box.setSuffix(" s")
+    box.setKeyboardTracking(False)
+    box.setToolTip(tip)
+    return box
+
+
 class TargetControl(QWidget):
-    """Edits the :class:`TargetModel`: a top fraction or a reel length per video."""
+    """Edits the :class:`TargetModel`: a top share or a reel length per video, or one reel
+    length for the whole library; and the shape of segments (minimum length, padding,
+    gaps joined)."""
 
     def __init__(self, model: TargetModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,39 +214,64 @@ class TargetControl(QWidget):
         self.mode = QComboBox(self)
         self.mode.addItem("Top share", "fraction")
         self.mode.addItem("Reel length", "seconds")
-        self.mode.setToolTip("Select the best-scored part of each video, by share or length")
+        self.mode.addItem("Library reel", "library")
+        self.mode.setToolTip("Select the best-scored part of each video (by share or length), "
+                             "or the best moments of the whole library for one reel")
         self.value = QDoubleSpinBox(self)
         self.value.setKeyboardTracking(False)
         self.value.setToolTip("Re-selects the highlight segments instantly from the scores")
-        label = QLabel("Target:", self)
+        self.min_length = _seconds_box(self, "Shortest segment kept", 60)
+        self.padding = _seconds_box(self, "Seconds added before and after each segment", 10)
+        self.merge_gap = _seconds_box(self, "Segments closer than this join into one", 30)
+        self._pass = _PassShortcuts(self)
+        for box in (self.value, self.min_length, self.padding, self.merge_gap):
+            box.installEventFilter(self._pass)
+            box.lineEdit().installEventFilter(self._pass)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
-        lay.addWidget(label)
+        lay.addWidget(QLabel("Target:", self))
         lay.addWidget(self.mode)
         lay.addWidget(self.value)
+        for text, box in (("Min", self.min_length), ("Pad", self.padding),
+                          ("Join gaps", self.merge_gap)):
+            label = QLabel(text, self)
+            label.setBuddy(box)
+            lay.addSpacing(4)
+            lay.addWidget(label)
+            lay.addWidget(box)
         self.mode.currentIndexChanged.connect(self._on_mode)
         self.value.valueChanged.connect(self._on_value)
+        for name in ("min_length", "padding", "merge_gap"):
+            getattr(self, name).valueChanged.connect(self._on_shape)
         model.changed.connect(self._show)
         self._show(model.target)
 
+    def _boxes(self) -> tuple:
+        return self.mode, self.value, self.min_length, self.padding, self.merge_gap
+
     def _show(self, target: Target) -> None:
         """Reflect the model without echoing the change back to it."""
-        for w in (self.mode, self.value):
+        for w in self._boxes():
             w.blockSignals(True)
-        self.mode.setCurrentIndex(0 if target.mode == "fraction" else 1)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(target.mode)))
+        self.value.setDecimals(0)
+        self.value.setSingleStep(5)
         if target.mode == "fraction":
             self.value.setRange(1, 100)
-            self.value.setDecimals(0)
-            self.value.setSingleStep(5)
             self.value.setSuffix(" %")
             self.value.setValue(round(target.fraction * 100))
+        elif target.mode == "library":
+            self.value.setRange(1, 36000)
+            self.value.setSuffix(" s in all")
+            self.value.setValue(target.library_seconds)
         else:
             self.value.setRange(1, 3600)
-            self.value.setDecimals(0)
-            self.value.setSingleStep(5)
             self.value.setSuffix(" s per video")
             self.value.setValue(target.seconds)
-        for w in (self.mode, self.value):
+        self.min_length.setValue(target.min_segment)
+        self.padding.setValue(target.padding)
+        self.merge_gap.setValue(target.merge_gap)
+        for w in self._boxes():
             w.blockSignals(False)
 
     def _on_mode(self, index: int) -> None:
@@ -192,3 +279,10 @@ class TargetControl(QWidget):
 
     def _on_value(self, value: float) -> None:
         self.model.set_value(value / 100 if self.model.target.mode == "fraction" else value)
+
+    def _on_shape(self, _value: float) -> None:
+        from dataclasses import replace
+
+        self.model.set_target(replace(self.model.target, min_segment=self.min_length.value(),
+                                      padding=self.padding.value(),
+                                      merge_gap=self.merge_gap.value()))

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVB
 from avhd_gui.library import format_time
 from avhd_gui.models import Playhead
 from avhd_gui.resources import icon
+from avhd_gui.timecode import step_frames
 from core.artifacts import Segment
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,7 @@ class PlayerWidget(QWidget):
         self._stop_shuttle()
         self.path = path
         self.fps = fps if fps and fps > 0 else 25.0
+        self.playhead.fps = self.fps
         self.playhead.reset(duration or 0.0)
         self.view.set_image(poster)
         self._first_frame = False
@@ -296,7 +298,7 @@ class PlayerWidget(QWidget):
         if self.path is None:
             return
         self._stop_shuttle()
-        self.playhead.set_position(self.playhead.position + frames / self.fps)
+        self.playhead.set_position(step_frames(self.playhead.position, frames, self.fps))
 
     def jump_segment(self, direction: int) -> None:
         """Move the playhead to the start of the next (+1) or previous (-1) segment."""

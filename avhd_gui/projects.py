@@ -80,6 +80,8 @@ def copy_aside(path: Path) -> Path:
 def target_from_project(project: Project, base: Target) -> Target:
     if project.target_mode == "seconds":
         return replace(base, mode="seconds", seconds=float(project.target_value))
+    if project.target_mode == "library":
+        return replace(base, mode="library", library_seconds=float(project.target_value))
     return replace(base, mode="fraction", fraction=float(project.target_value))
 
 
@@ -281,7 +283,8 @@ class ProjectController(QObject):
         return replace(
             p,
             target_mode=target.mode,
-            target_value=target.seconds if target.mode == "seconds" else target.fraction,
+            target_value={"seconds": target.seconds, "library": target.library_seconds}.get(
+                target.mode, target.fraction),
             model_path=self.model.path,
             config=config,
             videos=videos,

@@ -32,17 +32,30 @@ class ModelOptions:
 
 @dataclass
 class Target:
-    """What to select from the scores: a reel length per video, or a top fraction."""
+    """What to select from the scores: a top fraction or a reel length per video, or one
+    reel length for the whole library; and how segments are shaped."""
 
-    mode: str = "fraction"  # "fraction" | "seconds"
+    mode: str = "fraction"  # "fraction" | "seconds" | "library"
     fraction: float = 0.2
     seconds: float = 30.0
+    library_seconds: float = 60.0
+    min_segment: float = 2.0  # shortest segment, seconds
+    padding: float = 0.0  # seconds added before and after each segment
+    merge_gap: float = 0.0  # segments this close join into one
 
     def kwargs(self) -> dict:
-        """Keyword arguments for :func:`core.selection.select_segments`."""
+        """Keyword arguments for :func:`core.selection.select_segments`.
+
+        In "library" mode ``target_seconds`` is the whole reel's; the app splits it over
+        the videos with :func:`core.selection.library_shares`.
+        """
+        shape = {"min_segment": float(self.min_segment), "padding": float(self.padding),
+                 "merge_gap": float(self.merge_gap)}
         if self.mode == "seconds":
-            return {"target_seconds": float(self.seconds)}
-        return {"top_fraction": float(self.fraction)}
+            return {"target_seconds": float(self.seconds), **shape}
+        if self.mode == "library":
+            return {"target_seconds": float(self.library_seconds), **shape}
+        return {"top_fraction": float(self.fraction), **shape}
 
 
 def _as_list(value) -> list[str]:
@@ -133,15 +146,21 @@ class AppSettings:
     def target(self) -> Target:
         mode = str(self.qs.value("target/mode", "fraction"))
         return Target(
-            mode=mode if mode in ("fraction", "seconds") else "fraction",
+            mode=mode if mode in ("fraction", "seconds", "library") else "fraction",
             fraction=self._float("target/fraction", 0.2),
             seconds=self._float("target/seconds", 30.0),
+            library_seconds=self._float("target/library_seconds", 60.0),
+            min_segment=self._float("target/min_segment", 2.0),
+            padding=self._float("target/padding", 0.0),
+            merge_gap=self._float("target/merge_gap", 0.0),
         )
 
     def set_target(self, target: Target) -> None:
         self._set("target/mode", target.mode)
         self._set("target/fraction", float(target.fraction))
         self._set("target/seconds", float(target.seconds))
+        for name in ("library_seconds", "min_segment", "padding", "merge_gap"):
+            self._set(f"target/{name}", float(getattr(target, name)))
 
     # timeline
     def curve_visible(self, name: str, default: bool) -> bool:
@@ -162,6 +181,26 @@ class AppSettings:
 
     def set_snapping(self, on: bool) -> None:
         self._set("edit/snapping", bool(on))
+
+    def _bool(self, key: str, default: bool) -> bool:
+        value = self.qs.value(key, default)
+        if isinstance(value, str):
+            return value.lower() in ("true", "1", "yes")
+        return bool(value)
+
+    def shot_detection(self) -> bool:
+        """Whether shot cuts are detected for the shown video (segments then follow shots)."""
+        return self._bool("edit/shots", True)
+
+    def set_shot_detection(self, on: bool) -> None:
+        self._set("edit/shots", bool(on))
+
+    # panels the user closed stay closed (they are not shown again by the app)
+    def panel_closed(self, name: str) -> bool:
+        return self._bool(f"panels/{name}_closed", False)
+
+    def set_panel_closed(self, name: str, closed: bool) -> None:
+        self._set(f"panels/{name}_closed", bool(closed))
 
     def sync(self) -> None:
         if self.persist:
@@ -185,6 +224,8 @@ def find_config(opts: ModelOptions, target: Target, **overrides):
         "direct": opts.scoring == "direct",
         "top_fraction": kw.get("top_fraction"),
         "target_seconds": kw.get("target_seconds"),
+        "min_segment": kw["min_segment"],
+        "padding": kw["padding"],
     }
     fields.update(overrides)
     return FindConfig(**fields)

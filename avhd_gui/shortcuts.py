@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QLabel,
     QMenuBar,
     QTreeWidget,
     QTreeWidgetItem,
@@ -18,15 +19,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+#: keys the timeline handles itself while it has the focus (not menu actions)
+TIMELINE_KEYS = [
+    ("Zoom in / out", "+ or =, -"),
+    ("Show the whole video", "0, Home"),
+    ("Scroll the timeline", "Shift+Left, Shift+Right"),
+]
+
 #: mouse gestures on the timeline, listed after the keys
 MOUSE = [
-    ("Drag a segment's edge", "resize it"),
-    ("Drag a segment", "move it"),
+    ("Click or drag on the ruler", "move the playhead (scrub)"),
+    ("Drag on the plot or inside a segment", "scrub"),
+    ("Drag a segment's edge", "trim it (the preview shows that frame)"),
+    ("Alt+drag or Ctrl+drag a segment", "move it"),
     ("Shift+drag (or drag in Add Mode)", "add a segment"),
     ("Double-click a segment", "keep / discard it"),
     ("Right-click the timeline", "edit menu at that time"),
-    ("Wheel", "zoom the timeline"),
+    ("Wheel / middle-button drag", "zoom / scroll the timeline"),
 ]
+
+#: the editing-program habits followed, said in the dialog
+HABITS = ("I / O mark in and out, J / K / L shuttle, S, B or Ctrl+K split, "
+          "Shift+Space plays the kept segments only.")
 
 
 def shortcut_rows(menubar: QMenuBar) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -60,7 +74,9 @@ class ShortcutsDialog(QDialog):
         self.tree.setHeaderLabels(["Command", "Keys"])
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 260)
-        for title, rows in [*shortcut_rows(menubar), ("Timeline (mouse)", MOUSE)]:
+        groups = [*shortcut_rows(menubar), ("Timeline (keys, with the timeline focused)",
+                                            TIMELINE_KEYS), ("Timeline (mouse)", MOUSE)]
+        for title, rows in groups:
             group = QTreeWidgetItem([title, ""])
             font = group.font(0)
             font.setBold(True)
@@ -68,10 +84,13 @@ class ShortcutsDialog(QDialog):
             self.tree.addTopLevelItem(group)
             for text, keys in rows:
                 self.tree.addTopLevelItem(QTreeWidgetItem([f"  {text}", keys]))
+        self.habits = QLabel(HABITS, self)
+        self.habits.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree)
+        layout.addWidget(self.habits)
         layout.addWidget(buttons)
 
     def rows(self) -> dict[str, str]:

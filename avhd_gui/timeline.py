@@ -13,14 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QCursor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
     QToolButton,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from avhd_gui.decimate import line_polyline, step_polyline
 from avhd_gui.library import format_time
 from avhd_gui.models import Marks, Playhead
 from avhd_gui.resources import icon
+from avhd_gui.timecode import format_timecode, frame_time
 from avhd_gui.timeline_edit import EditViewBox, SegmentEditor
 from core.artifacts import Segment, VideoHighlights
 
@@ -41,34 +41,44 @@ Y_SEGMENT_BAR = 1.025  # selected segments also get a solid bar above the score 
 #: curve name -> (legend text, visible by default)
 CURVES = {
     "score": ("Score", True),
-    "a_ph": ("A-PH", True),
-    "v_ph": ("V-PH", True),
-    "av_ph": ("AV-PH", False),
-    "pseudo": ("Pseudo-labels", True),
+    "a_ph": ("Audio", True),  # under a "Recurrence:" label: audio / visual recurrence
+    "v_ph": ("Visual", True),
+    "av_ph": ("Both", False),
+    "pseudo": ("Training picks", True),
     "segments": ("Segments", True),
 }
 
 
 TIPS = {
-    "score": "the model's highlight score of each clip",
-    "a_ph": "audio pseudo-highlight score (audio similarity to the video's category)",
-    "v_ph": "visual pseudo-highlight score (visual similarity to the video's category)",
-    "av_ph": "combined audio-visual pseudo-highlight score",
-    "pseudo": "pseudo-labels the model was trained on (band below the axis)",
+    "score": "how likely each moment is a highlight, as the model scores it",
+    "a_ph": "how much each moment sounds like the recurring moments of similar videos",
+    "v_ph": "how much each moment looks like the recurring moments of similar videos",
+    "av_ph": "audio and visual recurrence combined",
+    "pseudo": "the moments the model learned from (band below the axis)",
     "segments": "highlight segments: kept ones shaded, discarded ones hatched grey",
 }
 
+#: short names of the curves for the hover readout
+SHORT = {"score": "score", "a_ph": "audio recurrence", "v_ph": "visual recurrence",
+         "av_ph": "audio+visual recurrence"}
+
 
 def _display_scale(values: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Values for display in [0, 1]: unchanged when already there, else min-max scaled."""
+    """Values for display in [0, 1]: unchanged when already there, else scaled.
+
+    The scale spans the 2nd to 98th percentile (values beyond are clipped), so a few
+    outliers do not flatten the rest of the curve into a line.
+    """
     v = np.asarray(values, np.float64)
     finite = v[np.isfinite(v)]
     if finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0):
         return v, False
-    lo, hi = float(finite.min()), float(finite.max())
+    lo, hi = (float(x) for x in np.percentile(finite, [2.0, 98.0]))
+    if hi - lo < 1e-12:
+        lo, hi = float(finite.min()), float(finite.max())
     if hi - lo < 1e-12:
         return np.full_like(v, 0.5), True
-    return (v - lo) / (hi - lo), True
+    return np.clip((v - lo) / (hi - lo), 0.0, 1.0), True
 
 
 def timeline_colors(pal: QPalette) -> dict[str, QColor]:
@@ -109,21 +119,46 @@ def timeline_colors(pal: QPalette) -> dict[str, QColor]:
         "current": QColor.fromHsl((h + 180) % 360, 230, 175 if dark else 95),
         "marks": hue(130),
         "playhead": text,
+        "cuts": with_alpha(text, 120),
     }
 
 
 class TimeAxis(pg.AxisItem):
-    """A bottom axis labelled ``m:ss`` (with hundredths when zoomed in)."""
+    """The time ruler above the plot: timecode ``HH:MM:SS:FF`` at the video's rate, or
+    ``m:ss`` seconds (with hundredths when zoomed in). Clicking or dragging on it scrubs."""
+
+    def __init__(self, timeline: TimelineWidget, orientation: str = "top") -> None:
+        super().__init__(orientation=orientation)
+        self._timeline = timeline
+        self.setCursor(Qt.CursorShape.SizeHorCursor)
 
     def tickStrings(self, values, scale, spacing):
+        tl = self._timeline
+        if tl.time_format == "timecode":
+            return [format_timecode(v, tl.playhead.fps) for v in values]
         return [format_time(v, fraction=spacing < 1) for v in values]
+
+    def _seconds(self, ev) -> float:
+        return self.linkedView().mapSceneToView(ev.scenePos()).x()
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or self.linkedView() is None:
+            return super().mouseClickEvent(ev)
+        ev.accept()
+        self._timeline.scrub(self._seconds(ev))
+
+    def mouseDragEvent(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or self.linkedView() is None:
+            return super().mouseDragEvent(ev)
+        ev.accept()
+        self._timeline.scrub(self._seconds(ev))
 
 
 class _Plot(pg.PlotWidget):
     """PlotWidget with keyboard zoom and pan, and a view box that edits segments."""
 
     def __init__(self, timeline: TimelineWidget, viewbox: EditViewBox) -> None:
-        super().__init__(viewBox=viewbox, axisItems={"bottom": TimeAxis(orientation="bottom")})
+        super().__init__(viewBox=viewbox, axisItems={"top": TimeAxis(timeline, "top")})
         self._timeline = timeline
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -151,10 +186,12 @@ class TimelineWidget(QWidget):
         curve_toggled(name, visible): a legend check box changed a curve's visibility.
         edit_failed(message): a mouse edit could not be made (e.g. too short).
         context_menu_requested(seconds, global_pos): right click on the plot.
+        video_changed(path): a video (or none: "") was put on the timeline.
     """
 
     curve_toggled = Signal(str, bool)
     edit_failed = Signal(str)
+    video_changed = Signal(str)
     context_menu_requested = Signal(float, QPoint)
 
     def __init__(self, playhead: Playhead, parent: QWidget | None = None, *,
@@ -170,15 +207,23 @@ class TimelineWidget(QWidget):
         self.all_segments: list[Segment] = []
         self.snapping = True
         self.add_mode = False
+        #: ruler labels: "timecode" (HH:MM:SS:FF at the video's rate) or "seconds"
+        self.time_format = "timecode"
+        #: shot cuts of the shown video, in seconds (drawn as ticks; edges snap to them)
+        self.cuts = np.zeros(0)
         self._bounds = np.zeros((0, 2))
         self.hover_text = ""
 
         self.editor = SegmentEditor(self)
         self.plot = _Plot(self, EditViewBox(self.editor))
-        self.plot.setMinimumHeight(140)
+        self.plot.setMinimumHeight(150)
         pi = self.plot.getPlotItem()
         pi.setMenuEnabled(False)
         pi.hideButtons()
+        pi.showAxis("top")
+        pi.hideAxis("bottom")
+        self.ruler: TimeAxis = pi.getAxis("top")
+        self.ruler.setHeight(28)
         pi.setLabel("left", "score")
         pi.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
         pi.showGrid(x=True, y=True, alpha=0.25)
@@ -222,22 +267,39 @@ class TimelineWidget(QWidget):
             item.setZValue(5 + z)
             item.setVisible(False)
             pi.addItem(item)
+        self.cut_item = pg.PlotCurveItem(connect="pairs")
+        self.cut_item.setZValue(4)
+        pi.addItem(self.cut_item)
         self.line = pg.InfiniteLine(pos=0, angle=90, movable=True)
+        # a handle at the top, under the ruler, that is easy to grab
+        self.line.addMarker("v", position=0.985, size=16)
         self.line.setZValue(10)
         self.line.sigDragged.connect(self._on_line_dragged)
         pi.addItem(self.line)
 
         self.toggles: dict[str, QCheckBox] = {}
-        legend = QHBoxLayout()
+        # the legend never sets the window's minimum width: a narrow window clips it
+        self.legend = QWidget(self)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        legend = QHBoxLayout(self.legend)
         legend.setContentsMargins(6, 2, 6, 0)
+        legend.setSpacing(2)
         for name, (text, visible) in CURVES.items():
-            box = QCheckBox(text, self)
+            box = QCheckBox(text, self.legend)
             box.setChecked(visible)
             box.setToolTip(f"Show or hide: {TIPS[name]}")
             box.toggled.connect(lambda on, n=name: self._on_toggle(n, on))
             self.toggles[name] = box
             self.items[name].setVisible(visible)
+            if name == "a_ph":
+                rec = QLabel("Recurrence:", self.legend)
+                rec.setToolTip("How much each moment sounds or looks like the recurring "
+                               "moments of similar videos (what the model learns from)")
+                legend.addSpacing(4)
+                legend.addWidget(rec)
             legend.addWidget(box)
+            if name == "av_ph":
+                legend.addSpacing(4)
         self._sync_segment_layers()
         legend.addStretch(1)
         # above the legend: the segment tools (added by the window), the kept total and
@@ -256,6 +318,13 @@ class TimelineWidget(QWidget):
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         edit_row.addWidget(self.info, 1)
+        self.format_button = QToolButton(self)
+        self.format_button.setAutoRaise(True)
+        self.format_button.setToolTip("Ruler in timecode (HH:MM:SS:FF) or in seconds")
+        self.format_button.clicked.connect(
+            lambda: self.set_time_format(
+                "seconds" if self.time_format == "timecode" else "timecode"))
+        edit_row.addWidget(self.format_button)
         self.fit_button = QToolButton(self)
         self.fit_button.setToolTip("Show the whole video (0)")
         self.fit_button.setAutoRaise(True)
@@ -265,8 +334,15 @@ class TimelineWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(edit_row)
-        layout.addLayout(legend)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
+        # the hover readout sits in one fixed place (no tooltip following the pointer)
+        self.readout = QLabel(self)
+        self.readout.setObjectName("hoverReadout")
+        self.readout.setContentsMargins(6, 1, 6, 1)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout.addWidget(self.readout)
+        self._show_format()
 
         self._scaled: dict[str, bool] = {}
         self._loading = False
@@ -288,7 +364,43 @@ class TimelineWidget(QWidget):
         self.apply_palette()
 
     def sizeHint(self) -> QSize:
-        return QSize(800, 220)
+        return QSize(800, 320)
+
+    # --- time
+    @property
+    def fps(self) -> float:
+        return float(self.playhead.fps)
+
+    def set_time_format(self, fmt: str) -> None:
+        """Ruler and readout in "timecode" or "seconds"."""
+        if fmt not in ("timecode", "seconds"):
+            raise ValueError(f"unknown time format {fmt!r}: use timecode or seconds")
+        self.time_format = fmt
+        self._show_format()
+        self.ruler.picture = None  # relabel now
+        self.ruler.update()
+
+    def _show_format(self) -> None:
+        self.format_button.setText("TC" if self.time_format == "timecode" else "s")
+
+    def time_text(self, seconds: float) -> str:
+        """``seconds`` as the ruler shows it (timecode or m:ss.hh)."""
+        if self.time_format == "timecode":
+            return format_timecode(seconds, self.fps)
+        return format_time(seconds, fraction=True)
+
+    def scrub(self, seconds: float) -> None:
+        """Move the playhead to the frame at ``seconds`` (ruler and plain drags)."""
+        t = min(max(0.0, frame_time(seconds, self.fps)), self.duration() or seconds)
+        self.line.setValue(t)
+        self.playhead.set_position(t, None)
+
+    def set_cuts(self, cuts) -> None:
+        """Draw shot cuts (seconds) as thin lines over the plot's height."""
+        self.cuts = np.asarray(cuts if cuts is not None else [], np.float64).reshape(-1)
+        x = np.repeat(self.cuts, 2)
+        y = np.tile([Y_MIN, Y_SEGMENT_BAR], len(self.cuts))
+        self.cut_item.setData(x, y)
 
     # --- data
     @property
@@ -311,9 +423,18 @@ class TimelineWidget(QWidget):
         self.placeholder.resize(self.plot.size())
 
     def set_duration(self, duration: float) -> None:
-        """Set the time axis for a video without scores, so its playhead can still scrub."""
-        if self.highlights is not None or duration <= 0:
+        """Set the time axis for a video without scores, so its playhead can still scrub.
+
+        An unknown duration (0) empties the axis, so no earlier video's times stay shown.
+        """
+        if self.highlights is not None:
             return
+        if duration <= 0:
+            self.vb.setLimits(xMin=0, xMax=1)
+            self.vb.setXRange(0, 1, padding=0)
+            self.ruler.setStyle(showValues=False)
+            return
+        self.ruler.setStyle(showValues=True)
         self.line.setBounds((0, duration))
         self.vb.setLimits(xMin=0, xMax=duration)
         self.vb.setXRange(0, duration, padding=0)
@@ -329,6 +450,7 @@ class TimelineWidget(QWidget):
         self.editor.cancel()
         self.highlights = vh
         self.path = path or (vh.path if vh is not None else None)
+        self.set_cuts(None)
         if vh is None or vh.n_clips == 0:
             self._bounds = np.zeros((0, 2))
             self._values = {}
@@ -353,11 +475,12 @@ class TimelineWidget(QWidget):
                 self._values[name], self._scaled[name] = None, False
             else:
                 self._values[name], self._scaled[name] = _display_scale(values)
-            text = CURVES[name][0] + (" (scaled)" if self._scaled[name] else "")
-            if values is None:
-                text += " (none)"
+            text = CURVES[name][0] + (" (none)" if values is None else "")
             self.toggles[name].setText(text)
+            note = (" Drawn rescaled to 0-1 for this video." if self._scaled[name] else "")
+            self.toggles[name].setToolTip(f"Show or hide: {TIPS[name]}.{note}")
         self.set_segments(vh.segments)
+        self.ruler.setStyle(showValues=True)
         self.line.setBounds((0, duration))
         self._loading = True  # one redraw below, not one per view change
         try:
@@ -367,6 +490,7 @@ class TimelineWidget(QWidget):
             self._loading = False
         self._redraw()
         self.info.setText(f"{vh.n_clips} clips of {vh.clip_seconds:g} s")
+        self.video_changed.emit(self.path or "")
 
     def _redraw(self, *_args) -> None:
         """Recompute the drawn polylines for the visible span (one point pair per pixel)."""
@@ -426,8 +550,7 @@ class TimelineWidget(QWidget):
             return
         self.preview_item.setOpts(x0=[start], x1=[end], y0=Y_MIN, y1=Y_MAX)
         self.preview_item.setVisible(True)
-        self.show_drag_text(f"{format_time(start, fraction=True)}–"
-                            f"{format_time(end, fraction=True)}")
+        self.show_drag_text(f"{self.time_text(start)}–{self.time_text(end)}")
 
     def show_drag_text(self, text: str) -> None:
         """What a drag would do, shown in place of the clip count while dragging."""
@@ -528,7 +651,7 @@ class TimelineWidget(QWidget):
             self.vb.translateBy(x=seconds - (x0 + x1) / 2, y=0.0)
 
     def _on_line_dragged(self, line) -> None:
-        self.playhead.set_position(line.value(), self)
+        self.playhead.set_position(frame_time(line.value(), self.fps), self)
 
     def _on_mouse_clicked(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or ev.isAccepted():
@@ -536,8 +659,7 @@ class TimelineWidget(QWidget):
         if not self.vb.sceneBoundingRect().contains(ev.scenePos()):
             return
         x = self.vb.mapSceneToView(ev.scenePos()).x()
-        self.line.setValue(x)
-        self.playhead.set_position(self.line.value(), self)
+        self.scrub(x)
         if ev.double() and self.selection is not None and self.path is not None:
             i = ops.index_at(self.all_segments, x)
             if i >= 0:  # double click toggles keep / discard
@@ -559,26 +681,22 @@ class TimelineWidget(QWidget):
         i = self.clip_at(seconds)
         if vh is None or i < 0:
             return ""
-        a = "–" if vh.a_ph is None else f"{vh.a_ph[i]:.3f}"
-        return (
-            f"{format_time(seconds, fraction=True)} · clip {i + 1}/{vh.n_clips} "
-            f"({format_time(vh.bounds[i, 0], fraction=True)}–"
-            f"{format_time(vh.bounds[i, 1], fraction=True)})\n"
-            f"score {vh.score[i]:.3f}\nA-PH {a}\nV-PH {vh.v_ph[i]:.3f}\n"
-            f"AV-PH {vh.av_ph[i]:.3f} · pseudo-label {int(vh.pseudo_label[i])}"
-        )
+        parts = [f"{self.time_text(seconds)} · clip {i + 1} of {vh.n_clips}"]
+        for name in ("score", "a_ph", "v_ph"):
+            shown = self._values.get(name)
+            if shown is not None and len(shown) == vh.n_clips:
+                parts.append(f"{SHORT[name]} {100 * float(shown[i]):.0f}%")
+            elif name == "a_ph":
+                parts.append("no audio")
+        if int(vh.pseudo_label[i]):
+            parts.append("a training pick")
+        return " · ".join(parts)
 
     def _on_mouse_moved(self, args) -> None:
         pos = args[0]
-        if not self.vb.sceneBoundingRect().contains(pos):
-            self.hover_text = ""
-            QToolTip.hideText()
-            return
-        self.hover_text = self.tooltip_at(self.vb.mapSceneToView(pos).x())
-        if self.hover_text:
-            QToolTip.showText(QCursor.pos(), self.hover_text, self.plot)
-        else:
-            QToolTip.hideText()
+        inside = self.vb.sceneBoundingRect().contains(pos)
+        self.hover_text = self.tooltip_at(self.vb.mapSceneToView(pos).x()) if inside else ""
+        self.readout.setText(self.hover_text)
 
     # --- palette
     def apply_palette(self) -> None:
@@ -612,6 +730,7 @@ class TimelineWidget(QWidget):
             line.setPen(pg.mkPen(c["marks"], width=1.5, style=Qt.PenStyle.DashLine))
             line.label.setColor(c["marks"])
         self.line.setPen(pg.mkPen(c["playhead"], width=2))
+        self.cut_item.setPen(pg.mkPen(c["cuts"], width=1, style=Qt.PenStyle.DashLine))
         self.line.setHoverPen(pg.mkPen(c["score"], width=3))
         for name, box in self.toggles.items():
             box.setIcon(self._swatch(name, c))

@@ -1,11 +1,13 @@
-"""Mouse editing of segments on the timeline: drag edges or bodies, drag out new segments.
+"""Mouse editing of segments on the timeline, the way editing programs do it.
 
 :class:`EditViewBox` is the timeline's view box. A left-button drag that starts on a
-segment's edge resizes it, one on its body moves it, and one on an empty stretch with Shift
-held (or in add mode) adds a segment; any other drag pans the view as before. While a drag
-is in progress only a preview is drawn; the edit is pushed to the
-:class:`~avhd_gui.editing.SegmentsModel` as one undo command on release. Edges snap to clip
-boundaries, the playhead and other segments' edges when snapping is on.
+segment's edge trims it (the playhead follows the edge, so the preview shows that frame),
+one on its body with Alt or Ctrl held moves it, and one with Shift held (or in add mode)
+adds a segment; any other left drag scrubs the playhead. The middle button and the wheel
+pan and zoom. While a drag is in progress only a preview is drawn; the edit is pushed to
+the :class:`~avhd_gui.editing.SegmentsModel` as one undo command on release. Every edit
+point lands on a frame of the video; with snapping on, edges also snap to shot cuts, clip
+boundaries, the playhead and other segments' edges.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from avhd_gui import segments as ops
-from avhd_gui.library import format_time
+from avhd_gui.timecode import frame_time
 from core.artifacts import Segment
 
 if TYPE_CHECKING:
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 EDGE_PIXELS = 6  # how close to an edge the pointer must be to grab it
 SNAP_PIXELS = 8  # how close to a snap target an edge must come to snap
+#: modifiers that turn a drag on a segment's body into a move
+MOVE_MODIFIERS = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier
 
 
 @dataclass
@@ -81,16 +85,21 @@ class SegmentEditor:
         return Hit("body", i) if i >= 0 else None
 
     def snap_targets(self, exclude: int = -1) -> np.ndarray:
-        """Clip boundaries, the playhead and the other segments' edges, sorted."""
-        parts = [self.tl._bounds.reshape(-1), [self.tl.playhead.position]]
+        """Shot cuts, clip boundaries, the playhead and the other segments' edges, sorted."""
+        parts = [self.tl.cuts, self.tl._bounds.reshape(-1), [self.tl.playhead.position]]
         parts.append([e for i, s in enumerate(self.tl.all_segments) if i != exclude
                       for e in (s.start, s.end)])
         return np.unique(np.concatenate([np.asarray(p, np.float64) for p in parts]))
 
     def _snap(self, seconds: float, exclude: int) -> float:
-        if not self.tl.snapping:
-            return seconds
-        return ops.snap(seconds, self.snap_targets(exclude), SNAP_PIXELS * self.seconds_per_pixel())
+        """``seconds`` snapped to a nearby target (when snapping is on), then to its frame."""
+        if self.tl.snapping:
+            seconds = ops.snap(seconds, self.snap_targets(exclude),
+                               SNAP_PIXELS * self.seconds_per_pixel())
+        return self.frame(seconds)
+
+    def frame(self, seconds: float) -> float:
+        return frame_time(seconds, self.tl.fps)
 
     def cursor_for(self, seconds: float, modifiers) -> Qt.CursorShape | None:
         if self.tl.path is None or self.tl.selection is None:
@@ -100,12 +109,12 @@ class SegmentEditor:
             adding = self.tl.add_mode or bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
             return Qt.CursorShape.CrossCursor if adding and self.tl.n_clips else None
         if hit.kind == "body":
-            return Qt.CursorShape.OpenHandCursor
+            return Qt.CursorShape.OpenHandCursor if modifiers & MOVE_MODIFIERS else None
         return Qt.CursorShape.SplitHCursor
 
     # --- drags
     def begin(self, seconds: float, modifiers) -> bool:
-        """Start a drag at ``seconds``; False leaves the drag to the view (panning)."""
+        """Start an edit drag at ``seconds``; False leaves the drag to scrubbing."""
         tl = self.tl
         if tl.path is None or tl.selection is None or not tl.n_clips:
             return False
@@ -118,6 +127,8 @@ class SegmentEditor:
             t = self._snap(seconds, -1)
             self.drag = Drag("add", -1, t, segs, t, t)
         else:
+            if hit.kind == "body" and not modifiers & MOVE_MODIFIERS:
+                return False  # a plain drag inside a segment scrubs
             s = segs[hit.index]
             self.drag = Drag("move" if hit.kind == "body" else hit.kind, hit.index, seconds, segs,
                              s.start, s.end)
@@ -148,12 +159,15 @@ class SegmentEditor:
                 start, end = ops.snap_span(start, end, self.snap_targets(d.index),
                                            SNAP_PIXELS * self.seconds_per_pixel())
             delta = min(max(start - seg.start, lo - seg.start), hi - seg.end)
+            # whole frames, so both edges stay on frames
+            delta = self.frame(seg.start + delta) - seg.start
             d.start, d.end = seg.start + delta, seg.end + delta
         preview = ops.copy_segments(d.segments)
         preview[d.index].start, preview[d.index].end = d.start, d.end
         self.tl.draw_segments(preview)
-        self.tl.show_drag_text(f"{format_time(d.start, fraction=True)}–"
-                               f"{format_time(d.end, fraction=True)}")
+        if d.kind in ("start", "end"):  # the preview shows the frame at the dragged edge
+            self.tl.playhead.set_position(d.start if d.kind == "start" else d.end)
+        self.tl.show_drag_text(f"{self.tl.time_text(d.start)}–{self.tl.time_text(d.end)}")
 
     def finish(self, seconds: float) -> None:
         """End the drag: push its edit (one undo command) or drop it when nothing changed."""
@@ -203,11 +217,11 @@ class EditViewBox(pg.ViewBox):
             self._editing = self.editor.begin(x, mods)
             if self._editing and self.editor.drag.kind == "move":
                 self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        if not self._editing:
-            super().mouseDragEvent(ev, axis)
-            return
         ev.accept()
         x = self.mapSceneToView(ev.scenePos()).x()
+        if not self._editing:  # a plain drag scrubs
+            self.editor.tl.scrub(x)
+            return
         if ev.isFinish():
             self._editing = False
             self.editor.finish(x)

@@ -46,23 +46,51 @@ def probe_video(path: str, thumb_width: int = THUMB_WIDTH) -> Probe:
                  thumbnail=thumbnail(path, info.duration, thumb_width))
 
 
+#: a frame this dark (mean of 0-255) or this flat is not a telling thumbnail
+DARK_MEAN, FLAT_STD = 20.0, 6.0
+
+
+def _frame_at(container, stream, seconds: float, width: int):
+    """The first frame at or after ``seconds``, ``width`` pixels wide, as RGB (or None)."""
+    if seconds > 0:
+        container.seek(int(seconds * 1_000_000))
+    for frame in container.decode(stream):
+        if frame.time is not None and frame.time < seconds - 0.05:
+            continue  # decoded from the keyframe before: move on to the time asked
+        h = max(2, round(width * frame.height / max(1, frame.width)))
+        return frame.reformat(width=width, height=h, format="rgb24").to_ndarray()
+    return None
+
+
 def thumbnail(path: str, duration: float, width: int = THUMB_WIDTH) -> QImage | None:
-    """One frame a little into the video, ``width`` pixels wide (None if none decodes)."""
+    """A telling frame, ``width`` pixels wide (None if none decodes).
+
+    Tries a little into the video, then a quarter and half way, and takes the first frame
+    that is neither dark nor flat (films often open on black); else the brightest one.
+    """
     import av
 
+    times = [min(duration * 0.1, 5.0), duration * 0.25, duration * 0.5] if duration > 2 else [0]
+    best, best_mean = None, -1.0
     try:
         with av.open(path) as container:
             stream = container.streams.video[0]
-            if duration > 2:  # a frame a little in is more telling than the first one
-                container.seek(int(min(duration * 0.1, 5.0) * 1_000_000))
-            for frame in container.decode(stream):
-                h = max(2, round(width * frame.height / max(1, frame.width)))
-                rgb = frame.reformat(width=width, height=h, format="rgb24").to_ndarray()
-                return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0],
-                              QImage.Format.Format_RGB888).copy()
+            for t in times:
+                rgb = _frame_at(container, stream, t, width)
+                if rgb is None:
+                    continue
+                mean, std = float(rgb.mean()), float(rgb.std())
+                if mean > best_mean:
+                    best, best_mean = rgb, mean
+                if mean > DARK_MEAN and std > FLAT_STD:
+                    best = rgb
+                    break
     except (av.error.FFmpegError, OSError, IndexError) as exc:
         log.info("no thumbnail for %s: %s", path, exc)
-    return None
+    if best is None:
+        return None
+    return QImage(best.data, best.shape[1], best.shape[0], best.strides[0],
+                  QImage.Format.Format_RGB888).copy()
 
 
 def saved_highlights(folder: str) -> list:

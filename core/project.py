@@ -20,7 +20,7 @@ from core.fileio import write_json_atomic
 
 PROJECT_SCHEMA = 1
 PROJECT_FILENAME = "avhd_project.json"
-TARGET_MODES = ("fraction", "seconds")
+TARGET_MODES = ("fraction", "seconds", "library")
 VIDEO_STATES = ("new", "extracting", "scored", "failed")
 
 

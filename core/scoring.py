@@ -312,6 +312,7 @@ def select(
     target_seconds: float | None = None,
     min_segment: float = 2.0,
     padding: float = 0.0,
+    merge_gap: float = 0.0,
 ) -> list[Segment]:
     """Highlight segments from clip scores: the one call find, score and the app make.
 
@@ -329,4 +330,5 @@ def select(
         min_segment=min_segment,
         padding=padding,
         tiebreak=tb,
+        merge_gap=merge_gap,
     )

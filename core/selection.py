@@ -40,6 +40,7 @@ def select_segments(
     min_segment: float = 2.0,
     padding: float = 0.0,
     tiebreak: np.ndarray | None = None,
+    merge_gap: float = 0.0,
 ) -> list[Segment]:
     """Turn per-clip scores into merged highlight segments.
 
@@ -54,6 +55,7 @@ def select_segments(
         tiebreak: optional ``(n,)`` secondary score ranking clips whose scores are equal
             (e.g. the pseudo-highlight score when a model's outputs saturate); without it
             ties keep clip order.
+        merge_gap: segments separated by at most this many seconds join into one.
     """
     bounds = np.asarray(bounds, np.float64).reshape(-1, 2)
     scores = np.asarray(scores, np.float64)
@@ -101,7 +103,7 @@ def select_segments(
         start = max(0.0, bounds[s, 0] - padding)
         end = min(duration, bounds[e - 1, 1] + padding)
         score = float(scores[s:e].mean())
-        if segs and start <= segs[-1].end + 1e-9:
+        if segs and start <= segs[-1].end + max(0.0, merge_gap) + 1e-9:
             prev = segs[-1]
             prev.end = round(float(max(prev.end, end)), 4)
             prev.score = max(prev.score, score)
@@ -110,6 +112,36 @@ def select_segments(
                 Segment(start=round(float(start), 4), end=round(float(end), 4), score=score)
             )
     return segs
+
+
+def library_shares(videos: dict[str, tuple[np.ndarray, np.ndarray]],
+                   target_seconds: float) -> dict[str, float]:
+    """Seconds per video for one reel of ``target_seconds`` from the whole library.
+
+    ``videos`` maps a key to its ``(bounds, scores)``. Clips of all videos are ranked
+    together, best first (scores of one model are comparable across videos), and taken
+    until the target is reached; each video gets the length of its clips taken, to pass
+    to :func:`select_segments` as ``target_seconds``.
+    """
+    if target_seconds < 0:
+        raise ValueError("target_seconds must not be negative")
+    keys, lengths, scores = [], [], []
+    for key, (bounds, sc) in videos.items():
+        b = np.asarray(bounds, np.float64).reshape(-1, 2)
+        keys += [key] * len(b)
+        lengths.append(b[:, 1] - b[:, 0])
+        scores.append(np.asarray(sc, np.float64).reshape(-1))
+    out = {key: 0.0 for key in videos}
+    if not keys:
+        return out
+    lengths_all, scores_all = np.concatenate(lengths), np.concatenate(scores)
+    total = 0.0
+    for i in np.argsort(-scores_all, kind="stable"):
+        if total >= target_seconds - 1e-9:
+            break
+        out[keys[i]] += float(lengths_all[i])
+        total += float(lengths_all[i])
+    return out
 
 
 def selected_duration(segments: list[Segment]) -> float:

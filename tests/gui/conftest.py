@@ -67,7 +67,10 @@ def gui_env(tmp_path) -> dict:
 def settings(tmp_path):
     from avhd_gui.settings import AppSettings
 
-    return AppSettings(QSettings(str(tmp_path / "avhd-gui.ini"), QSettings.Format.IniFormat))
+    s = AppSettings(QSettings(str(tmp_path / "avhd-gui.ini"), QSettings.Format.IniFormat))
+    # shot detection re-places segments when it finishes: only the tests of it turn it on
+    s.set_shot_detection(False)
+    return s
 
 
 @pytest.fixture(scope="session")

@@ -71,25 +71,25 @@ def test_menu_action_and_shortcut_make_the_same_command(scored, qtbot, action, k
 
 
 def test_in_out_marks_add_a_segment(scored, qtbot):
-    win, b = scored
+    win, b = scored  # 25 fps: marks land on frames (25 fps: 0.04 s steps)
     win.playhead.set_position(2.75)
     qtbot.keyClick(win, K.Key_I)
-    assert win.marks.in_point == pytest.approx(2.75) and win.undo_stack.count() == 0
+    assert win.marks.in_point == pytest.approx(2.76) and win.undo_stack.count() == 0
     assert win.timeline.mark_lines["in"].isVisible()
-    win.playhead.set_position(3.5)
+    win.playhead.set_position(3.52)
     qtbot.keyClick(win, K.Key_O)
-    assert _segs(win, b)[1] == (2.75, 3.5, True)
-    assert win.undo_stack.text(0) == "Add segment 0:02.75–0:03.50 (b.mp4)"
+    assert _segs(win, b)[1] == (2.76, 3.52, True)
+    assert win.undo_stack.text(0) == "Add segment 0:02.76–0:03.52 (b.mp4)"
     assert win.marks.in_point is None and not win.timeline.mark_lines["in"].isVisible()
     # the menu actions do the same, out first
-    win.playhead.set_position(5.5)
+    win.playhead.set_position(5.52)
     win.edit.mark_out_action.trigger()
-    win.playhead.set_position(5.25)
+    win.playhead.set_position(5.24)
     win.edit.mark_in_action.trigger()
-    assert (5.25, 5.5, True) in _segs(win, b) and win.undo_stack.count() == 2
+    assert (5.24, 5.52, True) in _segs(win, b) and win.undo_stack.count() == 2
     # an impossible edit is a status message, not a command
     win.playhead.set_position(3.0)
-    qtbot.keyClick(win, K.Key_S)  # 3.0 is in 2.75-3.5, but at 0.25 s from its edge: fine
+    qtbot.keyClick(win, K.Key_S)  # 3.0 is in 2.76-3.52, at 0.24 s from its edge: fine
     assert win.undo_stack.count() == 3
     win.playhead.set_position(3.02)
     qtbot.keyClick(win, K.Key_S)
@@ -182,7 +182,7 @@ def test_labels_menus_and_shortcut_list(scored, qtbot):
     qtbot.addWidget(dlg)
     rows = dlg.rows()
     expected = {
-        "Undo": "Ctrl+Z", "Redo": "Ctrl+Shift+Z, Ctrl+Y", "Split at Playhead": "S",
+        "Undo": "Ctrl+Z", "Redo": "Ctrl+Shift+Z, Ctrl+Y", "Split at Playhead": "S, B, Ctrl+K",
         "Merge with Next": "M", "Keep / Discard": "X", "Mark In": "I", "Mark Out": "O",
         "Delete Segment": "Del, Backspace", "Play": "Space", "Shuttle reverse": "J",
         "Shuttle stop": "K", "Shuttle forward": "L", "Previous segment": "Up, [",

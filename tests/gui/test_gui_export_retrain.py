@@ -33,6 +33,8 @@ def test_export_dialog_writes_kept_segments_and_reveals_the_file(scored, qtbot, 
     win.edit.keep_action.trigger()  # discard b's 4-5 s: it must not be exported
     dlg = win.open_export()
     assert dlg.scope_current.isChecked() and "b.mp4" in dlg.scope_current.text()
+    buttons = [b.text() for b in dlg.buttons.buttons() if b.isVisibleTo(dlg)]
+    assert "Show in Folder" in buttons and not dlg.reveal_button.isEnabled()  # never jumps
     # library CSV: every kept segment of the three videos, none of the discarded one
     dlg.scope_library.setChecked(True)
     dlg.set_format("csv")
@@ -45,11 +47,15 @@ def test_export_dialog_writes_kept_segments_and_reveals_the_file(scored, qtbot, 
     got = sorted((Path(r["source"]).name, float(r["start"]), float(r["end"])) for r in rows)
     assert got == [("a.mp4", 1.0, 3.0), ("b.mp4", 1.0, 2.5), ("b.mp4", 6.0, 8.0),
                    ("c.mp4", 1.0, 3.0)]
-    assert "Exported 4 segments (7.5 s)" in dlg.status.text() and dlg.reveal_button.isVisible()
+    assert "Exported 4 segments (7.5 s)" in dlg.status.text() and dlg.reveal_button.isEnabled()
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     dlg.reveal_button.click()
     assert opened == [QUrl.fromLocalFile(str(tmp_path))]
+    # without a file manager it says where the file is instead of failing silently
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
+    assert not dlg.reveal()
+    assert "No file manager" in dlg.status.text() and str(tmp_path) in dlg.status.text()
     # the current video as an EDL, at its default place beside the video
     dlg.scope_current.setChecked(True)
     dlg.set_format("edl")

@@ -167,6 +167,7 @@ def editor(qtbot, model):
     vh = sel.highlights("/lib/a.mp4")
     tl.playhead.duration = vh.duration
     tl.set_highlights(vh, path="/lib/a.mp4")
+    qtbot.wait(30)  # the axes take their width at the first paint: map times after it
     return tl, sel, stack
 
 
@@ -196,13 +197,16 @@ def test_mouse_drags_resize_move_and_add_as_one_command(editor, qtbot):
     assert stack.count() == 1 and stack.text(0).startswith("Resize segment to 0:02.00–0:06.00")
     assert spans(sel.segments(a)) == [(2, 6, True), (10, 12, True)]
     assert spans(tl.all_segments) == spans(sel.segments(a))
-    _drag(qtbot, tl, 11.0, 14.04)  # move 10-12 by ~3 s, snapped to whole seconds
+    _drag(qtbot, tl, 11.0, 14.04)  # a plain drag inside a segment scrubs, edits nothing
+    assert stack.count() == 1 and tl.playhead.position == pytest.approx(14.04, abs=0.05)
+    # Alt+drag moves 10-12 by ~3 s, snapped to whole seconds
+    _drag(qtbot, tl, 11.0, 14.04, Qt.KeyboardModifier.AltModifier)
     assert stack.count() == 2 and stack.text(1).startswith("Move segment to 0:13.00–0:15.00")
     _drag(qtbot, tl, 16.0, 18.0, Qt.KeyboardModifier.ShiftModifier)  # Shift+drag adds
     assert spans(sel.segments(a)) == [(2, 6, True), (13, 15, True), (16, 18, True)]
     assert stack.count() == 3 and stack.text(2).startswith("Add segment 0:16.00–0:18.00")
-    _drag(qtbot, tl, 7.5, 9.0)  # a plain drag on an empty stretch pans, edits nothing
-    assert stack.count() == 3
+    _drag(qtbot, tl, 7.5, 9.0)  # a plain drag on an empty stretch scrubs, edits nothing
+    assert stack.count() == 3 and tl.playhead.position == pytest.approx(9.0, abs=0.05)
     assert "Kept 0:08.00 in 3 segments" in tl.kept_label.text()
     stack.undo()
     assert spans(tl.all_segments) == [(2, 6, True), (13, 15, True)]  # the timeline follows

@@ -50,9 +50,11 @@ def test_timeline_holds_clips_curves_and_segments(timeline):
     # A-PH in [-1, 1] is shown scaled to [0, 1]; V-PH already in range is unchanged
     _, a = timeline.curve_data("a_ph")
     assert a.min() == pytest.approx(0) and a.max() == pytest.approx(1)
-    assert "scaled" in timeline.toggles["a_ph"].text()
+    assert "rescaled" in timeline.toggles["a_ph"].toolTip()
+    assert timeline.toggles["a_ph"].text() == "Audio"  # under "Recurrence:", no jargon
+    assert "sounds like the recurring" in timeline.toggles["a_ph"].toolTip()
     assert np.allclose(timeline.curve_data("v_ph")[1], vh.v_ph)
-    assert "scaled" not in timeline.toggles["v_ph"].text()
+    assert "rescaled" not in timeline.toggles["v_ph"].toolTip()
 
 
 def test_curves_toggle_and_report(timeline, qtbot):
@@ -76,9 +78,10 @@ def test_hover_text_names_clip_and_scores(timeline):
     vh = make_highlights(40, clip=0.5)
     timeline.set_highlights(vh)
     text = timeline.tooltip_at(3.2)  # clip 7 (index 6): 3.0-3.5 s
-    assert "clip 7/40" in text
-    assert f"score {vh.score[6]:.3f}" in text
-    assert f"A-PH {vh.a_ph[6]:.3f}" in text and f"V-PH {vh.v_ph[6]:.3f}" in text
+    assert "clip 7 of 40" in text
+    assert f"score {100 * vh.score[6]:.0f}%" in text
+    assert f"visual recurrence {100 * vh.v_ph[6]:.0f}%" in text and "audio recurrence" in text
+    assert "PH" not in text  # no jargon
     assert timeline.tooltip_at(25.0) == ""
     assert timeline.clip_at(0.0) == 0 and timeline.clip_at(19.9) == 39
 
