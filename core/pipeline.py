@@ -61,6 +61,7 @@ class FindConfig:
     epochs: int | None = None  # overrides the preset's epochs
     model_path: str | None = None  # score with this model instead of training one
     init_model: str | None = None  # fine-tune this model on the library
+    feedback_project: str | None = None  # train with this project's edits (core.feedback)
     direct: bool = False  # score by pseudo-highlights alone (no network)
     top_fraction: float | None = 0.2
     target_seconds: float | None = None
@@ -167,9 +168,16 @@ def _train_model(
     if cfg.init_model:
         init = _load_model(feats, cfg.init_model)
         info["fine_tuned_from"] = Path(cfg.init_model).name
+    targets = training_targets(lib.direct, cfg.targets, cfg.ph_top)
+    if cfg.feedback_project:
+        from core.feedback import targets_with_feedback
+
+        targets, learned = targets_with_feedback(targets, [f.path for f in feats],
+                                                 cfg.feedback_project)
+        info.update(learned)
     ckpt = train(
         _videos(feats),
-        training_targets(lib.direct, cfg.targets, cfg.ph_top),
+        targets,
         mcfg,
         tcfg,
         visual_extractor=feats[0].visual_extractor,

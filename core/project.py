@@ -9,6 +9,7 @@ survive re-finding highlights unless the user asks to reset them (:func:`merge_f
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from core._version import __version__
 from core.artifacts import Segment
 from core.errors import AvhdError
 from core.fileio import write_json_atomic
+
+log = logging.getLogger(__name__)
 
 PROJECT_SCHEMA = 1
 PROJECT_FILENAME = "avhd_project.json"
@@ -68,6 +71,8 @@ class Project:
     config: dict = field(default_factory=dict)
     videos: dict[str, VideoState] = field(default_factory=dict)  # key: path relative to root
     saved_at: str = ""
+    #: what the editor's edits taught (core.feedback.VideoFeedback per video key)
+    feedback: dict = field(default_factory=dict)
 
     def key(self, path: str | Path) -> str:
         """The project's key for a video path (relative to the root when inside it)."""
@@ -93,6 +98,7 @@ class Project:
             "model": self.model_path,
             "config": self.config,
             "videos": {k: v.to_dict() for k, v in sorted(self.videos.items())},
+            "feedback": {k: v.to_dict() for k, v in sorted(self.feedback.items())},
         }
 
     @classmethod
@@ -113,6 +119,7 @@ class Project:
             config=dict(d.get("config", {})),
             videos={k: VideoState.from_dict(v) for k, v in d.get("videos", {}).items()},
             saved_at=str(d.get("saved_at", "")),
+            feedback=_read_feedback(d.get("feedback")),
         )
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -138,6 +145,24 @@ class Project:
             return cls.from_dict(data)
         except (KeyError, TypeError, ValueError) as exc:
             raise ProjectError(f"project {path} is malformed: {exc}") from exc
+
+
+def _read_feedback(raw) -> dict:
+    """The project's feedback entries; a corrupt or foreign one is skipped with a warning."""
+    from core.feedback import VideoFeedback
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        log.warning("project feedback is not a mapping; ignored")
+        return {}
+    out = {}
+    for key, entry in raw.items():
+        try:
+            out[str(key)] = VideoFeedback.from_dict(entry)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("feedback of %s ignored: %s", key, exc)
+    return out
 
 
 def default_project_path(root: str | Path) -> Path:
