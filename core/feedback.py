@@ -11,9 +11,9 @@ reviewed video every labelled positive should rank above every labelled negative
 features (projected on the library's principal components, label-free). A video's new score
 is ``(1 - beta) * rank(prior) + beta * rank(w . z)``, the prior being the label-free score.
 ``beta`` is chosen on the reviewed videos themselves, leaving one reviewed video out at a
-time (or, with one video, half of its labelled clips): when no ``beta > 0`` ranks the held-out
-labels better than the prior, the head is not used (``beta = 0``), so learning falls back to
-the label-free scores instead of hurting them. The benchmark simulation
+time: when no ``beta > 0`` ranks the held-out video's edits better than the prior (or fewer
+than two videos were reviewed), the head is not used (``beta = 0``), so learning falls back
+to the label-free scores instead of hurting them. The benchmark simulation
 (:mod:`core.evaluation.feedback`) and the app run this same code.
 """
 
@@ -209,14 +209,16 @@ def blend(prior: np.ndarray, head_scores: np.ndarray, beta: float) -> np.ndarray
 
 
 def labelled_ap(scores: np.ndarray, y: np.ndarray) -> float | None:
-    """AP of the labelled clips ranked by ``scores`` (None without both kinds)."""
-    from core.evaluation.metrics import stable_rank, trapezoid_ap
-
+    """AP of the labelled clips ranked by ``scores`` (None without both kinds): the
+    benchmarks' trapezoid AP (:func:`core.evaluation.metrics.trapezoid_ap`), vectorised."""
     m = np.isfinite(y)
     if not m.any() or y[m].min() == y[m].max():
         return None
-    s, t = np.asarray(scores)[m], y[m]
-    return trapezoid_ap(t[stable_rank(s)].astype(np.int64))
+    t = y[m][np.argsort(-np.asarray(scores)[m], kind="stable")]
+    hits = np.cumsum(t)
+    prec = hits / np.arange(1, len(t) + 1)
+    prev = np.concatenate([[1.0], prec[:-1]])
+    return float(np.sum(t * (prev + prec) / 2) / hits[-1])
 
 
 def _folds(ys: list[np.ndarray], seed: int) -> list[list[np.ndarray]]:
@@ -250,6 +252,8 @@ def _choose_beta(zs, ps, ys, l2, seed, margin, learner) -> tuple[float, dict]:
             count += 1
     if not count:
         return 0.0, {"cv": "no held-out labels of both kinds"}
+    if len(ys) < 2:  # one video's own clips cannot say whether the head carries over
+        return 0.0, {"cv": "needs two reviewed videos", "cv_videos": count}
     means = totals / count
     best = int(np.argmax(means))
     beta = BETAS[best] if means[best] > means[0] + margin else 0.0

@@ -236,7 +236,8 @@ def _run_feedback(args, cfg, bench, splits, out: Path, command: str) -> int:
     label = "mAP" if args.benchmark == "youtube" else "top-5 mAP"
     print(f"{args.benchmark} {label} after feedback ({len(splits)} split(s) x seeds {args.seeds}; "
           "each seed draws its own reviewed videos)")
-    print(f"{'K':>3} {'mean':>7} {'sd':>6} {'min':>7} {'vs K=0':>7} {'clicks':>7} {'head used':>10}")
+    head = f"{'K':>3} {'mean':>7} {'sd':>6} {'min':>7} {'vs K=0':>7} {'clicks':>7}"
+    print(f"{head} {'head used':>10}")
     for row in table["rows"]:
         print(f"{row['k']:>3} {row['mean']:>7.2f} {row['sd']:>6.2f} {row['min']:>7.2f} "
               f"{row['gain']:>+7.2f} {row['clicks']:>7.1f} {row['used']:>10.2f}")
