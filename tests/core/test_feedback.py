@@ -154,3 +154,42 @@ def test_labelled_ap_is_the_benchmark_trapezoid_ap():
             continue
         want = trapezoid_ap(y[m][stable_rank(s[m])].astype(int))
         assert labelled_ap(s, y) == pytest.approx(want)
+
+
+def _hl(path: str):
+    from core.artifacts import VideoHighlights
+
+    z = np.zeros(10)
+    return VideoHighlights(str(path), 1.0, 10.0, BOUNDS, z, None, z, z, z.astype(int), 0,
+                           segments=[Segment(1, 5, 0.5)])
+
+
+def test_export_takes_the_projects_hand_edits(tmp_path):
+    from core.project_edits import apply_project_edits, find_project
+
+    (tmp_path / "avhd_highlights").mkdir()
+    p = Project(root=str(tmp_path))
+    st = p.video(tmp_path / "a.mp4")
+    st.segments, st.edited = [Segment(2, 3, 0.5), Segment(6, 8, keep=False)], True
+    p.video(tmp_path / "b.mp4").segments = [Segment(0, 1)]  # not edited: found segments stay
+    p.save()
+    project = find_project(tmp_path / "avhd_highlights")
+    assert project == tmp_path / "avhd_project.json"
+    hls = [_hl(tmp_path / "a.mp4"), _hl(tmp_path / "b.mp4")]
+    assert apply_project_edits(hls, project) == 1
+    assert hls[0].segments == st.segments and hls[1].segments == [Segment(1, 5, 0.5)]
+
+
+def test_training_targets_take_the_edits(tmp_path):
+    from core.feedback import targets_with_feedback
+
+    p = Project(root=str(tmp_path))
+    hl = _hl(tmp_path / "a.mp4")
+    hl.save(tmp_path / "a.highlights.json")
+    st = p.video(tmp_path / "a.mp4")
+    st.highlights, st.segments, st.edited = "a.highlights.json", [Segment(2, 4)], True
+    path = p.save()
+    pseudo = [np.full(10, 0.5, np.float32)]
+    (t,), info = targets_with_feedback(pseudo, [str(tmp_path / "a.mp4")], path)
+    assert t.tolist() == [0.5, 0, 1, 1, 0, 0.5, 0.5, 0.5, 0.5, 0.5]
+    assert info["feedback_videos"] == 1 and info["feedback_clips"] == 4
