@@ -52,6 +52,8 @@ class BenchConfig:
     direct pseudo-highlight ranks of the test video: ``(1 - blend) * net + blend * ph``.
     ``self_train`` > 0 retrains that many times, each round on targets from the previous
     network's training-video ranks blended half and half with the pseudo-highlight ranks.
+    ``feedback`` = K (None: off) simulates an editor reviewing K training videos per domain
+    and re-scores the test videos from those edits (:mod:`core.evaluation.feedback`).
     """
 
     benchmark: str

@@ -193,3 +193,25 @@ def test_training_targets_take_the_edits(tmp_path):
     (t,), info = targets_with_feedback(pseudo, [str(tmp_path / "a.mp4")], path)
     assert t.tolist() == [0.5, 0, 1, 1, 0, 0.5, 0.5, 0.5, 0.5, 0.5]
     assert info["feedback_videos"] == 1 and info["feedback_clips"] == 4
+
+
+def test_bench_feedback_options_are_checked():
+    from core.evaluation.protocol import BenchError, recipe_config
+
+    assert recipe_config("avhd-direct", "youtube", feedback=2).feedback == 2
+    with pytest.raises(BenchError, match="--feedback must be >= 0"):
+        recipe_config("avhd-direct", "youtube", feedback=-1)
+    with pytest.raises(BenchError, match="unsupervised"):
+        recipe_config("avhd-direct", "youtube", feedback=2, scorer="supervised")
+    with pytest.raises(BenchError, match="feedback scope"):
+        recipe_config("avhd-direct", "youtube", feedback=2, feedback_scope="world")
+
+
+def test_reviewed_videos_are_drawn_per_domain():
+    from core.evaluation.feedback import draw_reviewed
+
+    doms = {f"v{i}": "ab"[i % 2] for i in range(10)}
+    got = draw_reviewed(list(doms), doms, 2, seed=0)
+    assert len(got) == 4 and sorted(doms[v] for v in got) == ["a", "a", "b", "b"]
+    assert got == draw_reviewed(list(doms), doms, 2, seed=0) != draw_reviewed(
+        list(doms), doms, 2, seed=1)
