@@ -67,6 +67,7 @@ class FindConfig:
     # Score by the cues alone (no network): the default, because on the validation suite the
     # network did not beat the cue ranks it learns from (docs/results.md); False trains one.
     direct: bool = True
+    feedback_project: str | None = None  # train with this project's edits (core.feedback)
     top_fraction: float | None = 0.2
     target_seconds: float | None = None
     min_segment: float = 2.0
@@ -174,9 +175,16 @@ def _train_model(
     if cfg.init_model:
         init = _load_model(feats, cfg.init_model)
         info["fine_tuned_from"] = Path(cfg.init_model).name
+    targets = training_targets(lib.direct, cfg.targets, cfg.ph_top)
+    if cfg.feedback_project:
+        from core.feedback import targets_with_feedback
+
+        targets, learned = targets_with_feedback(targets, [f.path for f in feats],
+                                                 cfg.feedback_project)
+        info.update(learned)
     ckpt = train(
         _videos(feats),
-        training_targets(lib.direct, cfg.targets, cfg.ph_top),
+        targets,
         mcfg,
         tcfg,
         visual_extractor=feats[0].visual_extractor,

@@ -8,6 +8,7 @@ survive re-finding highlights unless the user asks to reset them (:func:`merge_f
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from core._version import __version__
 from core.artifacts import Segment
 from core.errors import AvhdError
 from core.fileio import write_json_atomic
+
+log = logging.getLogger(__name__)
 
 PROJECT_SCHEMA = 1
 PROJECT_FILENAME = "avhd_project.json"
@@ -115,6 +118,8 @@ class Project:
     config: dict = field(default_factory=dict)
     videos: dict[str, VideoState] = field(default_factory=dict)  # key: path relative to root
     saved_at: str = ""
+    #: what the editor's edits taught (core.feedback.VideoFeedback per video key)
+    feedback: dict = field(default_factory=dict)
 
     def key(self, path: str | Path) -> str:
         """The project's key for a video path (relative to the root when inside it)."""
@@ -140,6 +145,7 @@ class Project:
             "model": self.model_path,
             "config": self.config,
             "videos": {k: v.to_dict() for k, v in sorted(self.videos.items())},
+            "feedback": {k: v.to_dict() for k, v in sorted(self.feedback.items())},
         }
 
     @classmethod
@@ -181,6 +187,7 @@ class Project:
             config=config,
             videos=videos,
             saved_at=_optional(sc.string, d.get("saved_at", ""), "saved_at", "", warnings),
+            feedback=_read_feedback(d.get("feedback")),
         )
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -226,6 +233,24 @@ def summarize(warnings: list[str]) -> str:
     n = len(warnings)
     more = f" (and {n - 1} more)" if n > 1 else ""
     return f"{n} bad part{'s' if n > 1 else ''} of the project skipped: {warnings[0]}{more}"
+
+
+def _read_feedback(raw) -> dict:
+    """The project's feedback entries; a corrupt or foreign one is skipped with a warning."""
+    from core.feedback import VideoFeedback
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        log.warning("project feedback is not a mapping; ignored")
+        return {}
+    out = {}
+    for key, entry in raw.items():
+        try:
+            out[str(key)] = VideoFeedback.from_dict(entry)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("feedback of %s ignored: %s", key, exc)
+    return out
 
 
 def default_project_path(root: str | Path) -> Path:

@@ -59,6 +59,8 @@ _OVERRIDES = (
     "k_max",
     "self_train",
     "device",
+    "feedback_scope",
+    "feedback_learner",
 )
 
 
@@ -169,6 +171,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="cpu (default), cuda or auto",
     )
     p.add_argument(
+        "--feedback",
+        type=non_negative_int,
+        nargs="+",
+        default=None,
+        metavar="K",
+        help="simulate an editor reviewing K random training videos per domain (keep, "
+        "discard, trim, add one missed run) and learn from those edits; several K run one "
+        "after the other into OUT/feedbackK (the library is fitted once per split and seed)",
+    )
+    p.add_argument("--feedback-scope", choices=("domain", "library"), default=None)
+    p.add_argument("--feedback-learner", choices=("pairwise", "pointwise"), default=None)
+    p.add_argument(
+        "--feedback-unguarded",
+        dest="feedback_guard",
+        action="store_false",
+        help="use the learned head without checking it on the reviewed videos (comparison)",
+    )
+    p.add_argument(
         "--jobs", type=positive_int, default=2, help="runs at once in worker processes (default 2)"
     )
     p.add_argument("--threads", type=positive_int, default=1, help="torch threads per run")
@@ -179,6 +199,8 @@ def config_from_args(args: argparse.Namespace):
     from core.evaluation.protocol import recipe_config
 
     overrides = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k, None) is not None}
+    if not getattr(args, "feedback_guard", True):
+        overrides["feedback_guard"] = False
     return recipe_config(args.recipe, args.benchmark, **overrides)
 
 
@@ -199,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
     splits = make_splits(bench, mode, runs)
     out = args.out or Path("out") / "bench" / f"{args.benchmark}-{args.recipe}"
     command = "avhd " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if args.feedback:
+        return _run_feedback(args, cfg, bench, splits, out, command)
     summary = run_bench(
         bench,
         cfg,
@@ -229,3 +253,28 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"files: {out}")
     return 0 if not s["collapsed"] else 3
+
+
+def _run_feedback(args, cfg, bench, splits, out: Path, command: str) -> int:
+    """``--feedback K [K ...]``: one protocol per K into OUT/feedbackK, then a table."""
+    from dataclasses import replace
+
+    from core.evaluation.bench import run_bench
+    from core.evaluation.feedback import feedback_table
+
+    for k in args.feedback:
+        run_bench(bench, replace(cfg, feedback=k), splits, list(args.seeds),
+                  out / f"feedback{k}", command=command, jobs=1, threads=args.threads,
+                  progress=_progress)
+        print(file=sys.stderr)
+    table = feedback_table(out, list(args.feedback))
+    label = "mAP" if args.benchmark == "youtube" else "top-5 mAP"
+    print(f"{args.benchmark} {label} after feedback ({len(splits)} split(s) x seeds {args.seeds}; "
+          "each seed draws its own reviewed videos)")
+    head = f"{'K':>3} {'mean':>7} {'sd':>6} {'min':>7} {'vs K=0':>7} {'clicks':>7}"
+    print(f"{head} {'head used':>10}")
+    for row in table["rows"]:
+        print(f"{row['k']:>3} {row['mean']:>7.2f} {row['sd']:>6.2f} {row['min']:>7.2f} "
+              f"{row['gain']:>+7.2f} {row['clicks']:>7.1f} {row['used']:>10.2f}")
+    print(f"files: {out} (feedback.json: this table)")
+    return 0

@@ -133,8 +133,13 @@ def export_from_find(highlights: list, fmt: str, out: Path | None, args=None) ->
 def run(args: argparse.Namespace) -> int:
     from core.api import export
     from core.export import get_format, load_highlights
+    from core.project_edits import apply_project_edits, find_project
 
     highlights = load_highlights(args.input)
+    project = find_project(args.input)
+    edited = apply_project_edits(highlights, project)
+    if edited:
+        print(f"avhd: using the hand edits of {edited} video(s) from {project}", file=sys.stderr)
     fmt = get_format(args.format)
     out = args.out
     if out is None and args.input.is_dir():

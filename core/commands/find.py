@@ -102,6 +102,13 @@ def run(args: argparse.Namespace) -> int:
         bars.close()
     out = Path(result.out_dir) if result.out_dir else None
     print_report(result, out)
+    if args.export:
+        from core.project_edits import apply_project_edits, find_project
+
+        project = find_project(args.folder)
+        edited = apply_project_edits(list(result.highlights.values()), project)
+        if edited:
+            print(f"export uses the hand edits of {edited} video(s) from {project}")
     for fmt in args.export:
         from core.commands.export import export_from_find
 

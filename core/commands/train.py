@@ -31,6 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder", help="folder of videos to learn from")
     p.add_argument("--out", required=True, help="model file to write (e.g. my_model.pt)")
     p.add_argument("--init", help="fine-tune from this model (default: start afresh)")
+    p.add_argument(
+        "--feedback",
+        metavar="PROJECT",
+        help="also learn from the hand edits of this avhd_project.json (kept/added clips are "
+        "highlights, discarded/trimmed-out clips are not; other clips keep pseudo-labels)",
+    )
     add_input_options(p)
     add_method_options(p)
     add_extract_options(p)
@@ -42,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     cfg.init_model = args.init
     cfg.direct = False
+    cfg.feedback_project = args.feedback
     out = Path(args.out)
     if out.is_dir():
         raise AvhdError(f"--out must be a model file path; {out} is a folder")
@@ -65,5 +72,9 @@ def run(args: argparse.Namespace) -> int:
         f"trained on {ckpt.info['n_videos']} videos / {ckpt.info['n_clips']} clips in "
         f"{ckpt.info['train_seconds']:.1f} s, final loss {ckpt.history[-1]:.4f}{collapsed}"
     )
+    if args.feedback:
+        i = ckpt.info
+        print(f"learned from {i.get('feedback_edits', 0)} edits in {i.get('feedback_videos', 0)} "
+              f"videos ({i.get('feedback_clips', 0)} labelled clips) of {printable(args.feedback)}")
     print(f"model written to {printable(out)}")
     return 3 if result.failures else 0

@@ -59,6 +59,8 @@ class BenchConfig:
     direct pseudo-highlight ranks of the test video: ``(1 - blend) * net + blend * ph``.
     ``self_train`` > 0 retrains that many times, each round on targets from the previous
     network's training-video ranks blended half and half with the pseudo-highlight ranks.
+    ``feedback`` = K (None: off) simulates an editor reviewing K training videos per domain
+    and re-scores the test videos from those edits (:mod:`core.evaluation.feedback`).
     """
 
     benchmark: str
@@ -81,6 +83,10 @@ class BenchConfig:
     k_max: int = 15
     self_train: int = 0
     device: str = "cpu"
+    feedback: int | None = None
+    feedback_scope: str = "domain"
+    feedback_learner: str = "pairwise"
+    feedback_guard: bool = True
 
     def __post_init__(self) -> None:
         if self.scorer not in SCORERS:
@@ -97,6 +103,18 @@ class BenchConfig:
             raise BenchError(f"--self-train must be >= 0, got {self.self_train}")
         if not 0.0 < self.fraction <= 1.0:
             raise BenchError(f"--fraction must be in (0, 1], got {self.fraction}")
+        if self.feedback is not None and self.feedback < 0:
+            raise BenchError(f"--feedback must be >= 0, got {self.feedback}")
+        if self.feedback is not None and (self.scorer == "supervised" or self.categories == "real"):
+            raise BenchError("--feedback needs the unsupervised scorers with pseudo-categories")
+        if self.feedback_scope not in ("domain", "library"):
+            raise BenchError(
+                f"unknown feedback scope {self.feedback_scope!r}; valid: domain, library"
+            )
+        if self.feedback_learner not in ("pairwise", "pointwise"):
+            raise BenchError(
+                f"unknown feedback learner {self.feedback_learner!r}; valid: pairwise, pointwise"
+            )
 
     @property
     def train_preset(self) -> str:
@@ -363,6 +381,14 @@ def run_split(
         real = [bench.domains[v] for v in train_ids] if cfg.categories == "real" else None
         if cfg.categories == "real" and cfg.scorer == "direct":
             scores, diag = _direct_real(bench, train_ids, split.test, cfg, seed)
+        elif cfg.feedback is not None:  # the simulated editor (core.evaluation.feedback)
+            from core.evaluation.feedback import feedback_scores
+
+            def score_fn(videos):
+                return unsupervised_scores(train, videos, cfg, seed, progress=progress,
+                                           cancel=cancel)
+
+            scores, diag = feedback_scores(bench, train_ids, split.test, cfg, seed, score_fn)
         else:
             scores, diag = unsupervised_scores(
                 train, test, cfg, seed, real_categories=real, progress=progress, cancel=cancel

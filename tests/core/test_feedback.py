@@ -1,0 +1,217 @@
+"""Learning from the editor's edits (core.feedback) and the simulated editor of the bench."""
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from core.artifacts import Segment
+from core.evaluation.feedback import simulate_review
+from core.evaluation.metrics import stable_rank, trapezoid_ap
+from core.feedback import LibraryLearner, VideoFeedback, labels_from_edits
+from core.project import Project
+from core.scoring import ScoringConfig, score_library
+
+BOUNDS = np.stack([np.arange(10.0), np.arange(10.0) + 1], axis=1)  # ten clips of 1 s
+
+
+def _lab(fb: VideoFeedback) -> list:
+    return [None if np.isnan(x) else int(x) for x in fb.labels]
+
+
+def test_kept_segment_gives_positives_and_nothing_else_is_labelled():
+    fb = labels_from_edits(BOUNDS, [Segment(2, 4)], [Segment(2, 4)])
+    assert _lab(fb) == [None, None, 1, 1, None, None, None, None, None, None]
+    assert fb.edits == 1
+
+
+def test_discarded_segment_gives_negatives():
+    fb = labels_from_edits(BOUNDS, [Segment(2, 4)], [Segment(2, 4, keep=False)])
+    assert _lab(fb)[2:4] == [0, 0] and fb.n_labelled == 2
+
+
+def test_added_segment_gives_positives():
+    fb = labels_from_edits(BOUNDS, [Segment(2, 4)], [Segment(2, 4), Segment(7, 9)])
+    assert _lab(fb)[7:9] == [1, 1] and fb.edits == 2
+
+
+def test_trimmed_out_and_deleted_clips_are_negatives():
+    fb = labels_from_edits(BOUNDS, [Segment(1, 5), Segment(7, 9)], [Segment(2, 4)])
+    assert _lab(fb) == [None, 0, 1, 1, 0, None, None, 0, 0, None]
+    assert fb.edits == 3  # the kept part, the trimmed suggestion, the deleted one
+
+
+def test_simulated_editor_keeps_trims_discards_and_adds():
+    prior = np.array([0, 9, 9, 9, 0, 0, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], float)
+    truth = np.zeros(20)
+    truth[[2, 3]] = 1  # the first shown segment: a highlight with one bad edge clip
+    truth[12:16] = 1  # a missed run
+    r = simulate_review(prior, truth)
+    lab = _lab(r.feedback)
+    assert lab[1:4] == [0, 1, 1]  # trimmed edge, kept
+    assert lab[6:8] == [0, 0]  # discarded
+    assert lab[12:16] == [1, 1, 1, 1]  # added
+    assert r.clicks == 1 + 1 + 1 + 2
+
+
+def _planted(n_videos=10, n=120, seed=0):
+    """Clips the label-free cue likes (typical, recurrent) are not the highlights: these lie
+    along one planted direction shared by every video."""
+    rng = np.random.default_rng(seed)
+    centre = rng.standard_normal(48)
+    planted = rng.standard_normal(48)
+    planted -= planted @ centre / (centre @ centre) * centre
+    videos, truths = [], []
+    for _ in range(n_videos):
+        x = centre + 1.0 * rng.standard_normal((n, 48))
+        truth = np.zeros(n)
+        start = rng.integers(0, n - 20)
+        truth[start : start + 16] = 1
+        x[truth == 1] = 0.3 * centre + 1.5 * planted + 0.8 * rng.standard_normal((16, 48))
+        decoy = rng.choice(np.flatnonzero(truth == 0), 25, replace=False)
+        x[decoy] = 1.3 * centre + 0.3 * rng.standard_normal((25, 48))
+        audio = rng.standard_normal((n, 16))
+        videos.append((x.astype(np.float32), audio.astype(np.float32)))
+        truths.append(truth)
+    return videos, truths
+
+
+def _ap(scores, truth) -> float:
+    return trapezoid_ap(truth[stable_rank(scores)].astype(int))
+
+
+def test_two_reviewed_videos_lift_the_planted_library():
+    videos, truths = _planted()
+    lib = score_library(videos, ScoringConfig(ph_modality="visual"))
+    priors = {f"v{i}": s for i, s in enumerate(lib.direct)}
+    before = np.mean([_ap(priors[f"v{i}"], truths[i]) for i in range(2, 10)])
+    learner = LibraryLearner({f"v{i}": v for i, v in enumerate(videos)})
+    fb = {f"v{i}": simulate_review(priors[f"v{i}"], truths[i]).feedback for i in range(2)}
+    step = learner.learn(priors, fb)
+    assert set(step.scores) == {f"v{i}" for i in range(2, 10)}  # edited videos keep edits
+    after = np.mean([_ap(step.scores[f"v{i}"], truths[i]) for i in range(2, 10)])
+    assert before < 0.5 and after >= 0.95, (before, after)
+    assert step.status() == f"learned from {step.edits} edits in 2 videos"
+    one = learner.learn(priors, {"v0": fb["v0"]})  # one video cannot check the head
+    assert not one.head.used and np.array_equal(one.scores["v1"], priors["v1"])
+
+
+def test_learning_never_uses_a_head_that_does_not_help():
+    rng = np.random.default_rng(3)
+    videos = [(rng.standard_normal((80, 16)).astype(np.float32), None) for _ in range(4)]
+    priors = {f"v{i}": rng.random(80) for i in range(4)}
+    noise = {f"v{i}": VideoFeedback(np.where(rng.random(80) < 0.3,
+                                             (rng.random(80) < 0.5).astype(float), np.nan))
+             for i in range(2)}
+    step = LibraryLearner({f"v{i}": v for i, v in enumerate(videos)}).learn(priors, noise)
+    if not step.head.used:
+        assert all(np.array_equal(step.scores[k], priors[k]) for k in step.scores)
+        assert step.status().endswith("(kept the label-free scores: no gain)")
+
+
+def test_project_round_trip_keeps_feedback(tmp_path):
+    p = Project(root=str(tmp_path))
+    p.feedback["a.mp4"] = labels_from_edits(BOUNDS, [Segment(1, 5)], [Segment(2, 4)])
+    back = Project.load(p.save())
+    assert _lab(back.feedback["a.mp4"]) == _lab(p.feedback["a.mp4"])
+    assert back.feedback["a.mp4"].edits == 2
+
+
+def test_corrupt_or_foreign_feedback_entry_is_ignored_with_a_warning(tmp_path, caplog):
+    p = Project(root=str(tmp_path))
+    p.feedback["ok.mp4"] = VideoFeedback(np.array([1.0, np.nan, 0.0]), 2)
+    path = p.save()
+    data = json.loads(path.read_text())
+    data["feedback"]["bad.mp4"] = {"schema": 1, "labels": [1, "x"]}
+    data["feedback"]["foreign.mp4"] = {"schema": 7, "labels": [1]}
+    path.write_text(json.dumps(data))
+    with caplog.at_level(logging.WARNING, logger="core.project"):
+        back = Project.load(path)
+    assert list(back.feedback) == ["ok.mp4"]
+    assert sum("ignored" in r.getMessage() for r in caplog.records) == 2
+
+
+@pytest.mark.parametrize("entry", [[1, 2], "x", None])
+def test_feedback_that_is_not_a_mapping_is_ignored(tmp_path, entry, caplog):
+    path = Project(root=str(tmp_path)).save()
+    data = json.loads(path.read_text())
+    data["feedback"] = entry
+    path.write_text(json.dumps(data))
+    with caplog.at_level(logging.WARNING, logger="core.project"):
+        assert Project.load(path).feedback == {}
+
+
+def test_labelled_ap_is_the_benchmark_trapezoid_ap():
+    from core.feedback import labelled_ap
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        y = np.where(rng.random(40) < 0.3, np.nan, (rng.random(40) < 0.4).astype(float))
+        s = rng.random(40)
+        m = np.isfinite(y)
+        if y[m].min() == y[m].max():
+            continue
+        want = trapezoid_ap(y[m][stable_rank(s[m])].astype(int))
+        assert labelled_ap(s, y) == pytest.approx(want)
+
+
+def _hl(path: str):
+    from core.artifacts import VideoHighlights
+
+    z = np.zeros(10)
+    return VideoHighlights(str(path), 1.0, 10.0, BOUNDS, z, None, z, z, z.astype(int), 0,
+                           segments=[Segment(1, 5, 0.5)])
+
+
+def test_export_takes_the_projects_hand_edits(tmp_path):
+    from core.project_edits import apply_project_edits, find_project
+
+    (tmp_path / "avhd_highlights").mkdir()
+    p = Project(root=str(tmp_path))
+    st = p.video(tmp_path / "a.mp4")
+    st.segments, st.edited = [Segment(2, 3, 0.5), Segment(6, 8, keep=False)], True
+    p.video(tmp_path / "b.mp4").segments = [Segment(0, 1)]  # not edited: found segments stay
+    p.save()
+    project = find_project(tmp_path / "avhd_highlights")
+    assert project == tmp_path / "avhd_project.json"
+    hls = [_hl(tmp_path / "a.mp4"), _hl(tmp_path / "b.mp4")]
+    assert apply_project_edits(hls, project) == 1
+    assert hls[0].segments == st.segments and hls[1].segments == [Segment(1, 5, 0.5)]
+
+
+def test_training_targets_take_the_edits(tmp_path):
+    from core.feedback import targets_with_feedback
+
+    p = Project(root=str(tmp_path))
+    hl = _hl(tmp_path / "a.mp4")
+    hl.save(tmp_path / "a.highlights.json")
+    st = p.video(tmp_path / "a.mp4")
+    st.highlights, st.segments, st.edited = "a.highlights.json", [Segment(2, 4)], True
+    path = p.save()
+    pseudo = [np.full(10, 0.5, np.float32)]
+    (t,), info = targets_with_feedback(pseudo, [str(tmp_path / "a.mp4")], path)
+    assert t.tolist() == [0.5, 0, 1, 1, 0, 0.5, 0.5, 0.5, 0.5, 0.5]
+    assert info["feedback_videos"] == 1 and info["feedback_clips"] == 4
+
+
+def test_bench_feedback_options_are_checked():
+    from core.evaluation.protocol import BenchError, recipe_config
+
+    assert recipe_config("avhd-direct", "youtube", feedback=2).feedback == 2
+    with pytest.raises(BenchError, match="--feedback must be >= 0"):
+        recipe_config("avhd-direct", "youtube", feedback=-1)
+    with pytest.raises(BenchError, match="unsupervised"):
+        recipe_config("avhd-direct", "youtube", feedback=2, scorer="supervised")
+    with pytest.raises(BenchError, match="feedback scope"):
+        recipe_config("avhd-direct", "youtube", feedback=2, feedback_scope="world")
+
+
+def test_reviewed_videos_are_drawn_per_domain():
+    from core.evaluation.feedback import draw_reviewed
+
+    doms = {f"v{i}": "ab"[i % 2] for i in range(10)}
+    got = draw_reviewed(list(doms), doms, 2, seed=0)
+    assert len(got) == 4 and sorted(doms[v] for v in got) == ["a", "a", "b", "b"]
+    assert got == draw_reviewed(list(doms), doms, 2, seed=0) != draw_reviewed(
+        list(doms), doms, 2, seed=1)
