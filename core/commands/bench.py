@@ -180,8 +180,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "discard, trim, add one missed run) and learn from those edits; several K run one "
         "after the other into OUT/feedbackK (the library is fitted once per split and seed)",
     )
-    p.add_argument("--feedback-scope", choices=("domain", "library"), default=None)
-    p.add_argument("--feedback-learner", choices=("pairwise", "pointwise"), default=None)
+    p.add_argument(
+        "--feedback-scope",
+        choices=("domain", "library"),
+        default=None,
+        help="one learned head per domain (default) or one for the whole library",
+    )
+    p.add_argument(
+        "--feedback-learner",
+        choices=("pairwise", "pointwise"),
+        default=None,
+        help="pairwise: kept clips rank above discarded ones (default); pointwise: ridge on "
+        "0/1 labels (comparison)",
+    )
     p.add_argument(
         "--feedback-unguarded",
         dest="feedback_guard",
