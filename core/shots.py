@@ -25,6 +25,12 @@ from core.progress import check_cancel
 log = logging.getLogger(__name__)
 
 SHOTS_VERSION = 1
+def _seconds(timecode) -> float:
+    """A PySceneDetect ``FrameTimecode`` in seconds (0.6: ``get_seconds()``, 0.7: ``.seconds``)."""
+    value = getattr(timecode, "seconds", None)
+    return float(timecode.get_seconds() if value is None else value)
+
+
 #: seconds: a segment edge this close to a cut is moved onto it
 SNAP_WINDOW = 0.5
 CHUNK_SECONDS = 10.0  # footage between progress reports and cancel checks
@@ -87,7 +93,7 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
     except (VideoOpenFailure, OSError, ValueError, RuntimeError) as exc:
         raise MediaError(f"{name}: cannot read the video for shot detection ({exc})") from exc
     fps = float(video.frame_rate)
-    total = float(video.duration.seconds) if video.duration is not None else 0.0
+    total = _seconds(video.duration) if video.duration is not None else 0.0
     manager = SceneManager()
     manager.add_detector(ContentDetector(threshold=params.threshold,
                                          min_scene_len=max(1, round(params.min_scene_seconds
@@ -96,13 +102,13 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
     while True:
         check_cancel(cancel)
         read = manager.detect_scenes(video, duration=CHUNK_SECONDS)
-        done = min(total, float(video.position.seconds)) if total else done + CHUNK_SECONDS
+        done = min(total, _seconds(video.position)) if total else done + CHUNK_SECONDS
         if progress is not None:
             progress(done, total, f"Finding shots in {name}")
         if read == 0 or (total and done >= total - 1.0 / fps):
             break
     scenes = manager.get_scene_list()  # each new scene after the first starts at a cut
-    cuts = np.array(sorted(float(start.seconds) for start, _end in scenes[1:]), np.float64)
+    cuts = np.array(sorted(_seconds(start) for start, _end in scenes[1:]), np.float64)
     return ShotCuts(path=str(path), duration=total, fps=fps, cuts=cuts, params=params)
 
 

@@ -381,7 +381,7 @@ def test_wheel_installs_beside_a_foreign_resources_package_and_finds_the_demo(tm
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "5 video(s) scored, 0 failed" in proc.stdout
-    assert len(list(out.glob("*.highlights.json"))) == 5 and (out / "model.pt").is_file()
+    assert len(list(out.glob("*.highlights.json"))) == 5  # scored by the cues: no model.pt
     assert "[extract]" in proc.stderr and " s " in proc.stderr  # footage progress in a pipe
 
 

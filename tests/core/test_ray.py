@@ -85,9 +85,9 @@ def test_cli_extract_and_find_with_ray(tmp_path, synth_media, ray_cluster, capsy
     lib = tmp_path / "lib"
     copy_as(synth_media("a.mp4", duration=6), lib / "a.mp4")
     make_text(lib / "bad.mp4")
-    assert cli.main(["extract", str(lib), "--ray", "--no-cache"]) == 0
+    assert cli.main(["extract", str(lib), "--ray", "--no-cache"]) == 3  # some files failed
     out = capsys.readouterr().out
     assert "1 processed, 0 cached, 0 skipped, 1 failed" in out
-    assert cli.main(["find", str(lib), "--ray", "--direct", "--out", str(tmp_path / "o")]) == 0
+    assert cli.main(["find", str(lib), "--ray", "--direct", "--out", str(tmp_path / "o")]) == 3
     out = capsys.readouterr().out
     assert "1 video(s) scored, 1 failed" in out and (tmp_path / "o").is_dir()
