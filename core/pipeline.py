@@ -98,15 +98,7 @@ class FindConfig:
 
     def scoring(self) -> ScoringConfig:
         """The scoring part of this config (shared with ``avhd bench``)."""
-        return ScoringConfig(
-            cue=self.cue,
-            similarity=self.similarity,
-            ph_modality=self.ph_modality,
-            ph_top=self.ph_top,
-            k_min=self.k_min,
-            k_max=self.k_max,
-            seed=self.seed,
-        )
+        return ScoringConfig.of(self)
 
 
 @dataclass

@@ -59,6 +59,20 @@ class ScoringConfig:
     k_max: int = 15
     seed: int = 0
 
+    @classmethod
+    def of(cls, config, seed: int | None = None) -> ScoringConfig:
+        """The scoring part of a larger config (``FindConfig``, the bench's ``BenchConfig``):
+        its fields of the same names, with ``seed`` (default: the config's own)."""
+        return cls(
+            cue=config.cue,
+            similarity=config.similarity,
+            ph_modality=config.ph_modality,
+            ph_top=config.ph_top,
+            k_min=config.k_min,
+            k_max=config.k_max,
+            seed=config.seed if seed is None else seed,
+        )
+
     @property
     def cues(self) -> list[str]:
         names = [c.strip() for c in self.cue.split("+") if c.strip()]

@@ -122,15 +122,7 @@ class BenchConfig:
 
     def scoring(self, seed: int) -> ScoringConfig:
         """The scoring part of this config: the same type ``avhd find`` scores with."""
-        return ScoringConfig(
-            cue=self.cue,
-            similarity=self.similarity,
-            ph_modality=self.ph_modality,
-            ph_top=self.ph_top,
-            k_min=self.k_min,
-            k_max=self.k_max,
-            seed=seed,
-        )
+        return ScoringConfig.of(self, seed)
 
     def to_dict(self) -> dict:
         return asdict(self)
