@@ -69,7 +69,7 @@ def format_summary(rep, roots: list[Path]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from core.device import resolve_device
-    from core.extract import FAILED, SKIPPED, extract_library
+    from core.extract import extract_library
     from core.features import get_audio, get_visual
 
     roots = [Path(x) for x in args.inputs]
@@ -102,10 +102,16 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         bars.close()
+    return _report(args, rep, roots)
+
+
+def _report(args: argparse.Namespace, rep, roots: list[Path]) -> int:
+    """The summary, the guarded ``--json`` file and the exit status of a local or Ray run."""
+    from core.extract import FAILED, SKIPPED
+    from core.outputs import check_output, record_written, writing
+
     print(format_summary(rep, roots))
     if args.json:
-        from core.outputs import check_output, record_written, writing
-
         target = check_output(args.json, [*roots, *(r.path for r in rep.results)], what="--json")
         with writing(target):
             rep.save_json(target)
@@ -122,7 +128,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_ray(args: argparse.Namespace, roots: list[Path], device: str) -> int:
-    from core.extract import FAILED
     from core.ray_extract import extract_library_ray
 
     audio = None if args.audio.lower() == "none" else args.audio
@@ -132,10 +137,4 @@ def _run_ray(args: argparse.Namespace, roots: list[Path], device: str) -> int:
         clip_seconds=args.clip_seconds, frames_per_clip=args.frames_per_clip,
         cache=not args.no_cache,
     )  # fmt: skip
-    print(format_summary(rep, roots))
-    if args.json:
-        rep.save_json(args.json)
-        print(f"summary written to {args.json}")
-    if not rep.ok:
-        return 1
-    return 3 if rep.counts()[FAILED] else 0
+    return _report(args, rep, roots)
