@@ -58,6 +58,8 @@ ROWS: list[tuple[str, dict]] = [
     ("atypicality, visual", {"cue": "atypicality"}),
     ("atypicality, AV", {"cue": "atypicality", "ph_modality": "av"}),
     ("novelty, visual", {"cue": "novelty"}),
+    ("auto (atypicality if its clips recur, else activity), visual", {"cue": "auto"}),
+    ("auto, AV", {"cue": "auto", "ph_modality": "av"}),
     ("motion", {"cue": "motion"}),
     ("loudness", {"cue": "loudness"}),
     ("crowd (YAMNet)", {"cue": "crowd"}),
@@ -95,6 +97,13 @@ def _ap(scores: np.ndarray, truth: np.ndarray) -> float:
     return trapezoid_ap(np.asarray(truth)[stable_rank(scores)], int(np.sum(truth)))
 
 
+def _log_auto(where: str, label: str, ref) -> None:
+    if "auto" in ref.fitted:
+        from core.scorers.auto import describe
+
+        print(f"  {where}, {label}: {describe(ref.fitted['auto'])}", file=sys.stderr)
+
+
 def benchmark_column(name: str, seeds: list[int]) -> dict[str, float | None]:
     """2-fold CV on the training videos, direct scoring, mean over folds then seeds."""
     from core.evaluation.evaluate import evaluate_predictions, headline
@@ -115,6 +124,7 @@ def benchmark_column(name: str, seeds: list[int]) -> dict[str, float | None]:
                 ref, _ = fit_reference(train, _config(fields, seed), clusters=clusters,
                                        curves=False)
                 clusters = clusters or ref
+                _log_auto(f"{name} {split.name} seed {seed}", label, ref)
                 scores = [vs.pseudo.av_ph for vs in ref.score(test, curves=False)]
                 data = {"benchmark": name, "diagnostics": {},
                         "predictions": {v: s.tolist() for v, s in zip(split.test, scores,
@@ -168,6 +178,7 @@ def planted_column(gen: str, seeds: list[int], tmp: Path) -> dict[str, list[floa
             ref, labels = fit_reference(videos, _config(fields, seed), clusters=clusters,
                                         curves=False)
             vids = ref.score(videos, labels, signals, list(range(len(videos))), curves=False)
+            _log_auto(f"{gen} seed {seed}", label, ref)
             out[label].append(float(np.mean([_ap(v.pseudo.av_ph, t)
                                              for v, t in zip(vids, truth, strict=True)])))
         for label in [r for r in NETWORK_ROWS if r in dict(ROWS)]:

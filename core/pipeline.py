@@ -26,6 +26,7 @@ from core.outputs import OUTPUT_DIRNAME  # noqa: F401 - part of this module's AP
 from core.progress import CancelToken, ProgressFn, check_cancel, report
 from core.pseudo import PseudoScores, training_targets
 from core.resultfiles import MODEL_FILENAME, SUMMARY_FILENAME  # noqa: F401 - API
+from core.scorers.auto import describe as describe_auto
 from core.scoring import (
     DEFAULT_CUE,
     DEFAULT_MODALITY,
@@ -249,6 +250,8 @@ def analyse(
     lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel)
     cats = lib.reference.categories
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
+    if "auto" in lib.reference.config.cues:
+        notes.append(describe_auto(lib.reference.fitted["auto"]))
     report(progress, 1, 1, "pseudo: pseudo-highlights and cues scored")
     check_cancel(cancel)
     if cfg.model_path:  # a given model scores, as avhd score does

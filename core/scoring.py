@@ -34,8 +34,10 @@ VideoFeatures = tuple[np.ndarray, np.ndarray | None]
 CURVES = tuple(scorer_names())
 #: The default cue, chosen on the validation suite alone (bench/validate.py,
 #: docs/results.md; rule: every planted library >= 0.9 AP, then the best benchmark
-#: validation mean): how far a clip's picture is from its own video's average clip.
-DEFAULT_CUE = "atypicality"
+#: validation mean): ``auto`` reads the library and scores by atypicality (how far a
+#: clip's picture is from its video's average clip) when the atypical clips recur across
+#: the videos, else by activity (core/scorers/auto.py).
+DEFAULT_CUE = "auto"
 DEFAULT_MODALITY = "visual"
 #: fitted float32 arrays larger than this are kept as float16 in a model file
 LARGE_ARRAY = 1_000_000
@@ -217,7 +219,7 @@ def _score_video(
 
 
 #: cues fitted on the library (the others read one video only)
-_FITTED_CUES = ("recurrence", "contrast", "centred", "neighbours")
+_FITTED_CUES = ("recurrence", "contrast", "centred", "neighbours", "auto")
 
 
 def fit_reference(

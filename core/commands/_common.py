@@ -30,7 +30,7 @@ PRESET_NAMES = ("default", "large", "tvsum", "youtube")
 DEVICE_NAMES = ("auto", "cpu", "cuda")
 EXPORT_FORMATS = ("mp4", "mov", "mkv", "otio", "edl", "fcp7", "fcpxml", "csv", "json", "chapters")
 DEFAULT_TOP = 0.2
-DEFAULT_CUE = "atypicality"  # core.scoring.DEFAULT_CUE (tests/test_cli.py checks they agree)
+DEFAULT_CUE = "auto"  # core.scoring.DEFAULT_CUE (tests/test_cli.py checks they agree)
 
 
 def _visual_names() -> list[str]:
@@ -154,8 +154,9 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_CUE,
         metavar="CUE",
         help="cue(s) ranking the clips; join with + to fuse ranks: "
-        "recurrence, neighbours, centred, contrast, activity, atypicality, novelty, motion, "
-        "loudness, crowd (the paper: recurrence with --similarity cosine --ph-modality av)",
+        "auto (default), recurrence, neighbours, centred, contrast, activity, atypicality, "
+        "novelty, motion, loudness, crowd (the paper: recurrence with --similarity cosine "
+        "--ph-modality av)",
     )
     g.add_argument(
         "--ph-modality",

@@ -32,6 +32,7 @@ _REGISTRY = {
     "motion": "core.scorers.signal:Motion",
     "loudness": "core.scorers.signal:Loudness",
     "crowd": "core.scorers.signal:Crowd",
+    "auto": "core.scorers.auto:Auto",
 }
 #: what each cue means, in plain words (the timeline's legend)
 DESCRIPTIONS = {
@@ -45,6 +46,8 @@ DESCRIPTIONS = {
     "motion": "how much the picture moves (frame difference)",
     "loudness": "how loud the clip is (RMS level, dB)",
     "crowd": "how much it sounds like cheering, applause, laughter or a crowd (YAMNet)",
+    "auto": "atypicality when the library's atypical clips recur across its videos, "
+    "else activity",
 }
 
 VideoFeatures = tuple[np.ndarray, np.ndarray | None]
