@@ -150,8 +150,10 @@ def _film_video(path: Path, at: int, other: str, offset: float, scene_start: flo
     run_ffmpeg(args)
 
 
-def film(folder: Path, seed: int, n: int = 6):
-    """Needs ``../shared/media``; raises FileNotFoundError without it."""
+def film(folder: Path, seed: int, n: int = 6, others: list[tuple[str, float]] | None = None):
+    """Needs ``../shared/media``; raises FileNotFoundError without it. Video ``i`` takes its
+    other footage from ``others[film_kind(i, seed, len(others))]`` (default :data:`OTHER`)."""
+    others = OTHER if others is None else others
     if not (MEDIA / FILM).is_file():
         raise FileNotFoundError(f"{MEDIA / FILM} is needed for the film library")
     rng = np.random.default_rng(seed)
@@ -159,7 +161,7 @@ def film(folder: Path, seed: int, n: int = 6):
     out = []
     for i in range(n):
         at = int(rng.integers(0, N_CLIPS - EVENT_CLIPS + 1))
-        other, length = OTHER[(i + seed) % len(OTHER)]
+        other, length = others[film_kind(i, seed, len(others))]
         offset = float(rng.uniform(0, max(length - 1.0, 0.0)))
         path = folder / f"video{i}.mp4"
         _film_video(path, at, other, offset, float(starts[i]))
@@ -167,5 +169,17 @@ def film(folder: Path, seed: int, n: int = 6):
     return out
 
 
+def film_kind(i: int, seed: int, n_kinds: int) -> int:
+    """Which of the other footages video ``i`` of a film library is cut from (its kind)."""
+    return (i + seed) % n_kinds
+
+
+def film_two_kinds(folder: Path, seed: int, n: int = 6):
+    """The film library with only two kinds of other footage (chaplin, the plane field): the
+    pseudo-categories should find two (``bench/categories.py``)."""
+    return film(folder, seed, n, TWO_KINDS)
+
+
+TWO_KINDS = [OTHER[0], OTHER[2]]
 GENERATORS = {"synthetic": synthetic, "low-energy": low_energy, "high-energy": high_energy,
               "film": film}
