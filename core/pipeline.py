@@ -72,6 +72,9 @@ class FindConfig:
     target_seconds: float | None = None
     min_segment: float = 2.0
     padding: float = 0.0
+    merge_gap: float = 0.0  # segments this close join into one
+    # segment edges this close to a shot cut move onto it (core.shotsnap); 0: no shot pass
+    shot_snap: float = 0.5
     seed: int = 0
     # The pseudo-highlight: the cue(s) of core.scorers whose curve ranks the clips ("a+b"
     # fuses their ranks), chosen on the validation suite (docs/results.md). ``similarity``
@@ -205,6 +208,9 @@ def _video_highlights(
         target_seconds=cfg.target_seconds,
         min_segment=cfg.min_segment,
         padding=cfg.padding,
+        merge_gap=cfg.merge_gap,
+        cuts=f.cuts,
+        snap=cfg.shot_snap,
     )
     return VideoHighlights(
         path=str(Path(f.path).resolve()),
@@ -221,6 +227,8 @@ def _video_highlights(
         model=model,
         has_audio=f.audio is not None,
         cues=dict(vs.curves),
+        shot_cuts=f.cuts,
+        shot_snap=cfg.shot_snap if f.cuts is not None else 0.0,
     )
 
 
@@ -518,6 +526,10 @@ def find_highlights(
         elif r.reason.startswith(TRUNCATED):
             result.notes.append(f"{Path(r.path).name}: {r.reason}")
     feats = [f for f in rep.features if f.n_clips > 0]
+    from core.shotsnap import attach_cuts
+
+    result.notes += attach_cuts(feats, window=cfg.shot_snap, use_cache=cfg.use_cache,
+                                progress=progress, cancel=cancel)
     hls, ckpt, cats, notes = analyse(
         feats, cfg, progress=progress, cancel=cancel, on_video=on_video
     )

@@ -327,15 +327,19 @@ def select(
     min_segment: float = 2.0,
     padding: float = 0.0,
     merge_gap: float = 0.0,
+    cuts: np.ndarray | None = None,
+    snap: float | None = None,
 ) -> list[Segment]:
     """Highlight segments from clip scores: the one call find, score and the app make.
 
     ``tiebreak`` is the pseudo-highlight score (``av_ph``): among equal scores the higher
-    one goes first, then clip order. A tie-break of another length is ignored.
+    one goes first, then clip order. A tie-break of another length is ignored. With shot
+    ``cuts`` (seconds), segment edges within ``snap`` seconds of a cut (default
+    :data:`core.shotsnap.SNAP_WINDOW`; 0: none) move onto it (:func:`core.shotsnap.snap_segments`).
     """
     n = len(np.asarray(scores))
     tb = None if tiebreak is None or len(np.asarray(tiebreak)) != n else tiebreak
-    return select_segments(
+    segs = select_segments(
         bounds,
         scores,
         duration,
@@ -346,3 +350,10 @@ def select(
         tiebreak=tb,
         merge_gap=merge_gap,
     )
+    if cuts is None or not segs:
+        return segs
+    from core.shotsnap import SNAP_WINDOW, snap_segments
+
+    end = float(np.asarray(bounds).reshape(-1, 2)[-1, 1]) if duration is None else duration
+    return snap_segments(segs, cuts, end, window=SNAP_WINDOW if snap is None else snap,
+                         min_length=min_segment, merge_gap=merge_gap)

@@ -69,9 +69,9 @@ def test_snap_moves_edges_onto_near_cuts_and_grows_short_segments():
     cuts = [3.0, 6.0, 9.0, 14.0]
     segs = [Segment(2.7, 5.6, 0.9), Segment(6.2, 6.9, 0.5), Segment(11.0, 12.0, 0.4)]
     out = snap_to_cuts(segs, cuts, 20.0, min_length=2.0)
-    # 2.7 -> 3 and 5.6 -> 6; 6.2-6.9 starts at 6 (touching: merged) and grows to the cut at 9;
-    # 11-12 is away from cuts but too short: it grows to the next cut, 14
-    assert [(s.start, s.end) for s in out] == [(3.0, 9.0), (11.0, 14.0)]
+    # 2.7 -> 3 and 5.6 -> 6; 6.2-6.9 starts at 6 (touching: merged) and grows by the least
+    # footage to 2 s, to 8 (away from cuts); 11-12 is away from cuts but too short: 11-13
+    assert [(s.start, s.end) for s in out] == [(3.0, 8.0), (11.0, 13.0)]
     assert out[0].score == 0.9
     assert edges_near_cuts(out, cuts) == []
     assert edges_near_cuts(segs, cuts) == [2.7, 5.6, 6.2]
