@@ -14,8 +14,6 @@ from core.progress import CancelToken
 from core.selection import library_shares, select_segments
 from core.shots import ShotCache, cached_cuts, detect_cuts, edges_near_cuts, snap_to_cuts
 
-FILM = Path(__file__).resolve().parents[2] / ".." / "shared" / "media" / "bbb_full_360p.mp4"
-
 
 @pytest.fixture(scope="module")
 def cut_video(tmp_path_factory) -> Path:
@@ -89,20 +87,3 @@ def test_merge_gap_and_library_target():
     # the two 0.9 clips of a, then four of b's 0.85 clips: 6 s in all
     assert shares == {"a": 2.0, "b": 4.0}
     assert library_shares({"a": (bounds, scores)}, 100.0) == {"a": 10.0}
-
-
-@pytest.mark.skipif(not FILM.is_file(), reason="../shared/media is absent")
-def test_film_segments_follow_shots_at_the_default_target(tmp_path):
-    found = cached_cuts(FILM, cache=ShotCache(tmp_path / "shots"))
-    assert 60 < len(found.cuts) < 400  # a 10-minute animated film has many shots
-    clip = 2.0
-    starts = np.arange(0.0, found.duration, clip)
-    bounds = np.stack([starts, np.minimum(starts + clip, found.duration)], 1)
-    scores = np.random.default_rng(0).uniform(0, 1, len(starts))  # the placement is tested
-    segs = select_segments(bounds, scores, found.duration)  # default: 20 %, 2 s minimum
-    assert edges_near_cuts(segs, found.cuts)  # on the clip grid, many edges cut mid-shot
-    snapped = snap_to_cuts(segs, found.cuts, found.duration, min_length=2.0)
-    assert edges_near_cuts(snapped, found.cuts) == []
-    assert min(s.duration for s in snapped) >= 2.0 - 1e-6
-    kept = sum(s.duration for s in snapped)
-    assert 0.15 * found.duration < kept < 0.35 * found.duration
