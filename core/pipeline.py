@@ -253,8 +253,8 @@ def analyse(
         raise AvhdError(f"blend must be between 0 and 1, got {cfg.blend}")
     notes: list[str] = []
     videos = _videos(feats)
-    report(progress, 0, 1, "categories: clustering videos")
-    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel)
+    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel,
+                        progress=progress)
     cats = lib.reference.categories
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
     report(progress, 1, 1, "pseudo: pseudo-highlights and cues scored")
@@ -460,7 +460,11 @@ def extract_for(
         )  # fmt: skip
         rep.results.extend(skipped)
         return rep
-    report(progress, 0, len(videos), "extract: loading feature extractors")
+    from core.progress import ExtractProgress, footage_seconds
+
+    clock = ExtractProgress(progress, clip_progress, [footage_seconds(v) for v in videos],
+                            cfg.clip_seconds)
+    clock.overall.start("loading feature extractors", 0.0)
     visual = get_visual(cfg.visual, device=cfg.device, backend=cfg.backend)
     audio = get_audio(cfg.audio, device=cfg.device, backend=cfg.backend)
     rep = extract_library(
@@ -470,8 +474,8 @@ def extract_for(
         clip_seconds=cfg.clip_seconds,
         frames_per_clip=cfg.frames_per_clip,
         cache=cfg.use_cache,
-        progress=_prefixed(progress, "extract"),
-        clip_progress=clip_progress,
+        progress=clock.on_file,
+        clip_progress=clock.on_clip,
         cancel=cancel,
     )
     rep.results.extend(skipped)

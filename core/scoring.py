@@ -227,6 +227,7 @@ def fit_reference(
     clusters: Reference | None = None,
     curves: bool = True,
     cancel=None,
+    progress=None,
 ) -> tuple[Reference, np.ndarray]:
     """Fit categories (unless given) and every library cue; returns it and the labels.
 
@@ -245,7 +246,8 @@ def fit_reference(
         labels = np.asarray(cats.labels)
     elif categories is None:
         desc, fill = library_descriptors(videos)
-        cats = fit_categories(desc, config.k_min, config.k_max, seed=config.seed, cancel=cancel)
+        cats = fit_categories(desc, config.k_min, config.k_max, seed=config.seed, cancel=cancel,
+                              progress=progress)
         labels = np.asarray(cats.labels)
     else:
         labels = np.asarray(categories, np.int64)
@@ -282,6 +284,7 @@ def score_library(
     signals: list[dict] | None = None,
     curves: bool = True,
     cancel=None,
+    progress=None,
 ) -> LibraryScores:
     """Pseudo-categories, every cue and the pseudo-highlights of a library's videos.
 
@@ -293,9 +296,11 @@ def score_library(
         signals: each video's extraction signals (motion, loudness), when it has them.
         curves: also every other cue's curve (``False``: the configured cue(s) only).
         cancel: checked while clustering (:class:`core.progress.CancelToken`).
+        progress: the clustering's steps (:func:`core.clustering.fit_categories`).
     """
     config = config or ScoringConfig()
-    ref, labels = fit_reference(videos, config, categories, curves=curves, cancel=cancel)
+    ref, labels = fit_reference(videos, config, categories, curves=curves, cancel=cancel,
+                                progress=progress)
     members = list(range(len(videos)))
     return LibraryScores(ref, labels, ref.score(videos, labels, signals, members, curves))
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from core.artifacts import ClipFeatures, Segment
 from core.errors import AvhdError, Cancelled
-from core.progress import CancelToken, FootageProgress, ProgressFn, check_cancel
+from core.progress import CancelToken, FootageProgress, ProgressFn, Stage, check_cancel
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def attach_cuts(feats: Sequence[ClipFeatures], *, window: float = SNAP_WINDOW,
     if window <= 0 or not feats:
         return []
     lengths = [float(f.bounds[-1, 1]) if len(f.bounds) else 0.0 for f in feats]
-    clock = FootageProgress(progress, "shots", sum(lengths))
+    clock = FootageProgress(progress, Stage.SHOTS, sum(lengths))
     notes: list[str] = []
     cache = ShotCache() if use_cache else None
     for f, length in zip(feats, lengths, strict=True):
