@@ -91,7 +91,10 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
     try:
         video = open_video(str(path), backend="pyav")
     except (VideoOpenFailure, OSError, ValueError, RuntimeError) as exc:
-        raise MediaError(f"{name}: cannot read the video for shot detection ({exc})") from exc
+        reason = getattr(exc, "strerror", None) or str(exc)
+        for full in {str(path), str(Path(path).resolve())}:  # PyAV's names the full path
+            reason = reason.replace(f": '{full}'", "").replace(full, name)
+        raise MediaError(f"{name}: cannot read the video for shot detection ({reason})") from exc
     fps = float(video.frame_rate)
     total = _seconds(video.duration) if video.duration is not None else 0.0
     manager = SceneManager()

@@ -66,6 +66,7 @@ def test_readme_example_runs_on_the_demo(tmp_path, monkeypatch, capsys):
     assert len(found.highlights) == 5 and not found.failures
     assert (tmp_path / "demo_api" / "model.pt").is_file()
     for video in found.highlights.values():
+        assert video.shot_cuts is not None and video.shot_snap == 0.5
         # 6 s on the clip grid; edges then move onto shot cuts within 0.5 s of them
         grid = avhd.reselect(video, target_seconds=6, shot_snap=0)
         assert sum(s.duration for s in grid.segments) == pytest.approx(6.0)
@@ -73,6 +74,7 @@ def test_readme_example_runs_on_the_demo(tmp_path, monkeypatch, capsys):
         assert abs(kept - 6.0) <= 0.5 * 2 * len(grid.segments) + 1e-6
         assert edges_off_shots(video.segments, video.shot_cuts) == []
     assert scored.highlights.n_clips == 10 and len(scored.highlights.segments) >= 1
+    assert scored.highlights.shot_cuts is not None  # score_video finds the cuts too
     grid = avhd.reselect(scored.highlights, target_seconds=4, shot_snap=0)
     assert sum(s.duration for s in grid.segments) == pytest.approx(4.0)
     assert abs(sum(s.duration for s in shorter.segments) - 4.0) <= len(grid.segments) + 1e-6

@@ -153,3 +153,22 @@ def test_cli_selection_options_reach_the_config(capsys):
             cli.build_parser().parse_args(["find", "x", *bad])
         assert exc.value.code == 2
     assert bad[0] in capsys.readouterr().err
+
+
+def test_a_video_whose_cuts_cannot_be_found_keeps_the_grid_with_a_note(tmp_path):
+    from core.artifacts import ClipFeatures
+    from core.shotsnap import attach_cuts
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("not a video")
+    f = ClipFeatures(path=str(bad), content_key="k", clip_seconds=2.0,
+                     bounds=np.array([[0.0, 2.0], [2.0, 4.0]]),
+                     visual=np.zeros((2, 3), np.float32), audio=None,
+                     visual_extractor="v", audio_extractor="a")
+    seen = []
+    notes = attach_cuts([f], progress=lambda *a: seen.append(a))
+    assert f.cuts is None and len(notes) == 1
+    assert notes[0].startswith("bad.mp4: no shot cuts (cannot read the video")
+    assert notes[0].count("bad.mp4") == 1 and str(tmp_path) not in notes[0]
+    assert seen[0] == (0.0, 4.0, "shots: bad.mp4") and seen[-1] == (4.0, 4.0, "shots: bad.mp4")
+    assert attach_cuts([f], window=0.0) == [] and f.cuts is None  # no shot pass at all
