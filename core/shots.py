@@ -34,6 +34,7 @@ def _seconds(timecode) -> float:
 
 
 CHUNK_SECONDS = 10.0  # footage between progress reports and cancel checks
+THREADING = "AUTO"  # PyAV decoder threads for the shot pass (bench/shots.py)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class ShotCuts:
 
 
 def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
-                progress=None, cancel=None) -> ShotCuts:
+                progress=None, cancel=None, threading: str | None = THREADING) -> ShotCuts:
     """Shot cuts of ``path`` found by PySceneDetect's ``ContentDetector``.
 
     Args:
@@ -77,6 +78,8 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
         params: detector settings.
         progress: ``progress(done_seconds, total_seconds, message)``.
         cancel: a :class:`~core.progress.CancelToken`; checked between chunks of footage.
+        threading: PyAV's decoder threading ("AUTO", or ``None``: one thread); the cuts are
+            the same (``bench/shots.py`` compares both).
 
     Raises:
         MediaError: the file cannot be opened as video.
@@ -89,7 +92,7 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
     params = params or ShotParams()
     name = Path(path).name
     try:
-        video = open_video(str(path), backend="pyav")
+        video = open_video(str(path), backend="pyav", threading_mode=threading)
     except (VideoOpenFailure, OSError, ValueError, RuntimeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         for full in {str(path), str(Path(path).resolve())}:  # PyAV's names the full path
