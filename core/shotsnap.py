@@ -69,9 +69,10 @@ def _outward(t: float, cuts: np.ndarray, window: float, sign: int, duration: flo
 def _candidates(s: float, e: float, cuts: np.ndarray, window: float, need: float,
                 duration: float) -> list[tuple[float, float]]:
     """Wider spans of ``[s, e]`` by about ``need`` seconds: at the end, the start, both, or to
-    the neighbouring cuts (or the video's ends)."""
-    nxt = cuts[cuts > e + _ON]
-    prev = cuts[cuts < s - _ON]
+    the first cut far enough after (before) it, or the video's end (start)."""
+    length = e - s + need
+    nxt = cuts[cuts >= s + length - _EPS]
+    prev = cuts[cuts <= e - length + _EPS]
     return [
         (s, _outward(e + need, cuts, window, 1, duration)),
         (_outward(s - need, cuts, window, -1, duration), e),
