@@ -47,6 +47,7 @@ def shots_video(tmp_path_factory) -> Path:
                       video=SHOTS, audio="tones:330,550,440,660,880")
 
 
+@pytest.mark.slow
 def test_find_on_generated_hard_cuts_places_edges_on_shots(shots_video, tmp_path):
     vh = _find(shots_video, tmp_path / "out", "--top", "0.5")
     assert np.allclose(vh.shot_cuts, CUTS, atol=1 / 25 + 1e-6)
@@ -83,6 +84,8 @@ def film_found(tmp_path_factory):
         return vh, time.perf_counter() - t0
 
 
+@pytest.mark.slow
+@pytest.mark.shared_media
 def test_film_segments_follow_shots_at_the_default_target(film_found):
     vh, seconds = film_found
     assert 60 < len(vh.shot_cuts) < 400  # a 10-minute animated film has many shots
