@@ -31,8 +31,8 @@ def reselect(vh: VideoHighlights, target, cuts=None,
     """Segments of ``vh`` for ``target`` from its scores (as the pipeline selects them).
 
     ``seconds`` replaces the target's length (this video's share of a library reel);
-    with shot ``cuts`` known, segment edges near a cut move onto it
-    (:func:`core.shots.snap_to_cuts`).
+    with shot ``cuts`` known, the engine moves segment edges near a cut onto it
+    (:func:`core.scoring.select` with :func:`core.shotsnap.snap_segments`).
     """
     from core.scoring import select
 
@@ -40,12 +40,7 @@ def reselect(vh: VideoHighlights, target, cuts=None,
     if seconds is not None:
         kwargs.pop("top_fraction", None)
         kwargs["target_seconds"] = float(seconds)
-    segs = select(vh.bounds, vh.score, vh.duration, tiebreak=vh.av_ph, **kwargs)
-    if cuts is not None and len(cuts) and segs:
-        from core.shots import snap_to_cuts
-
-        segs = snap_to_cuts(segs, cuts, float(vh.duration), min_length=kwargs["min_segment"])
-    return segs
+    return select(vh.bounds, vh.score, vh.duration, tiebreak=vh.av_ph, cuts=cuts, **kwargs)
 
 
 def span_text(start: float, end: float) -> str:

@@ -226,6 +226,7 @@ def find_config(opts: ModelOptions, target: Target, **overrides):
         "target_seconds": kw.get("target_seconds"),
         "min_segment": kw["min_segment"],
         "padding": kw["padding"],
+        "merge_gap": kw["merge_gap"],
     }
     fields.update(overrides)
     return FindConfig(**fields)

@@ -46,12 +46,16 @@ __all__ = [
 @dataclass(frozen=True)
 class Selection:
     """How much of a video to keep: a ``top`` fraction or ``target_seconds`` per video,
-    segments of at least ``min_segment`` seconds, ``padding`` seconds added around each."""
+    segments of at least ``min_segment`` seconds, ``padding`` seconds added around each,
+    segments at most ``merge_gap`` seconds apart joined, and edges within ``shot_snap``
+    seconds of a shot cut moved onto it (0: no shot detection)."""
 
     top: float | None = None
     target_seconds: float | None = None
     min_segment: float = 2.0
     padding: float = 0.0
+    merge_gap: float = 0.0
+    shot_snap: float = 0.5
 
     def __post_init__(self) -> None:
         if self.top is not None and self.target_seconds is not None:
@@ -64,12 +68,17 @@ class Selection:
             raise ValueError(f"min_segment must be greater than 0, got {self.min_segment}")
         if not self.padding >= 0:
             raise ValueError(f"padding must be 0 or more, got {self.padding}")
+        if not self.merge_gap >= 0:
+            raise ValueError(f"merge_gap must be 0 or more, got {self.merge_gap}")
+        if not self.shot_snap >= 0:
+            raise ValueError(f"shot_snap must be 0 or more, got {self.shot_snap}")
 
     def apply_to(self, cfg):
         """``cfg`` (a :class:`core.pipeline.FindConfig`) with this selection."""
         top = cfg.top_fraction if self.top is None and self.target_seconds is None else self.top
         return replace(cfg, top_fraction=top, target_seconds=self.target_seconds,
-                       min_segment=self.min_segment, padding=self.padding)  # fmt: skip
+                       min_segment=self.min_segment, padding=self.padding,
+                       merge_gap=self.merge_gap, shot_snap=self.shot_snap)  # fmt: skip
 
 
 @dataclass
@@ -112,6 +121,8 @@ def find_highlights(
     padding: float = 0.0,
     config=None,
     write: bool = True,
+    merge_gap: float = 0.0,
+    shot_snap: float = 0.5,
     progress: ProgressFn | None = None,
     clip_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
@@ -123,7 +134,8 @@ def find_highlights(
             video file, or a list of them.
         out: results folder (default ``FOLDER/avhd_highlights``); ``write=False`` writes none.
         model: score with this saved model instead of training one on the library.
-        top, target_seconds, min_segment, padding: the :class:`Selection`.
+        top, target_seconds, min_segment, padding, merge_gap, shot_snap: the
+            :class:`Selection`.
         config: a :class:`core.pipeline.FindConfig` for everything else (extractors,
             training preset, similarity, ...); its selection fields are replaced.
 
@@ -133,7 +145,8 @@ def find_highlights(
     """
     from core.pipeline import find_highlights as run
 
-    cfg = Selection(top, target_seconds, min_segment, padding).apply_to(_config(config))
+    sel = Selection(top, target_seconds, min_segment, padding, merge_gap, shot_snap)
+    cfg = sel.apply_to(_config(config))
     if model is not None:
         cfg.model_path, cfg.direct = str(model), False
     return run(folder, cfg, out_dir=out, write=write, progress=progress,
@@ -206,6 +219,8 @@ def score_video(
     progress: ProgressFn | None = None,
     clip_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    merge_gap: float = 0.0,
+    shot_snap: float = 0.5,
 ) -> ScoreResult:
     """Score one video with a saved ``model`` (a path or a loaded checkpoint).
 
@@ -221,7 +236,7 @@ def score_video(
     src = Path(path)
     if not src.is_file():
         raise AvhdError(f"{src}: no such file")
-    sel = Selection(top, target_seconds, min_segment, padding)
+    sel = Selection(top, target_seconds, min_segment, padding, merge_gap, shot_snap)
     cfg = sel.apply_to(_config(None, visual=ckpt.visual_extractor, audio=ckpt.audio_extractor,
                                device=device, clip_seconds=clip_seconds,
                                frames_per_clip=frames_per_clip))  # fmt: skip
@@ -231,7 +246,12 @@ def score_video(
     if not rep.features:
         reason = next((r.reason for r in rep.results if r.reason), "unreadable")
         raise AvhdError(f"{src.name}: {reason}")
+    from core.shotsnap import attach_cuts
+
+    notes = attach_cuts(rep.features[:1], window=cfg.shot_snap, use_cache=use_cache,
+                        progress=progress, cancel=cancel)
     result = _score_features(ckpt, rep.features[0], cfg, model_name, direct)
+    result.notes[:0] = notes
     if out is not None:
         from core.resultfiles import save_single
 
@@ -259,18 +279,23 @@ def reselect(
     target_seconds: float | None = None,
     min_segment: float = 2.0,
     padding: float = 0.0,
+    merge_gap: float = 0.0,
+    shot_snap: float | None = None,
 ) -> VideoHighlights:
     """A copy of ``highlights`` with segments selected again from its scores (no model or
-    video needed), as ``find`` selects them."""
-    from core.selection import select_segments
+    video needed), as ``find`` selects them: edges follow the shot cuts the highlights hold,
+    within ``shot_snap`` seconds (default: the window they were found with)."""
+    from core.scoring import select
 
-    sel = Selection(top, target_seconds, min_segment, padding)
-    tiebreak = highlights.av_ph if len(highlights.av_ph) == highlights.n_clips else None
-    segs = select_segments(highlights.bounds, highlights.score, highlights.duration,
-                           top_fraction=sel.top, target_seconds=sel.target_seconds,
-                           min_segment=sel.min_segment, padding=sel.padding,
-                           tiebreak=tiebreak)  # fmt: skip
-    return replace(highlights, segments=segs)
+    snap = highlights.shot_snap if shot_snap is None else shot_snap
+    sel = Selection(top, target_seconds, min_segment, padding, merge_gap, snap)
+    segs = select(highlights.bounds, highlights.score, highlights.duration,
+                  tiebreak=highlights.av_ph, top_fraction=sel.top,
+                  target_seconds=sel.target_seconds, min_segment=sel.min_segment,
+                  padding=sel.padding, merge_gap=sel.merge_gap,
+                  cuts=highlights.shot_cuts, snap=sel.shot_snap)  # fmt: skip
+    return replace(highlights, segments=segs, shot_snap=sel.shot_snap
+                   if highlights.shot_cuts is not None else highlights.shot_snap)
 
 
 def export(

@@ -38,6 +38,9 @@ class ClipFeatures:
     audio_missing: str | None = None
     # per-clip signals measured while extracting (core.signals): "motion", "loudness"
     signals: dict[str, np.ndarray] = field(default_factory=dict)
+    # shot cut times in seconds (core.shotsnap.attach_cuts; cached apart, not in the .npz);
+    # None: not detected
+    cuts: np.ndarray | None = None
 
     @property
     def n_clips(self) -> int:
@@ -170,6 +173,10 @@ class VideoHighlights:
     has_audio: bool = True
     # per-clip curve of every cue (core.scorers), by its plain-word name
     cues: dict[str, np.ndarray] = field(default_factory=dict)
+    # shot cut times in seconds (None: not detected) and the window within which segment
+    # edges were moved onto them (core.shotsnap)
+    shot_cuts: np.ndarray | None = None
+    shot_snap: float = 0.0
 
     @property
     def n_clips(self) -> int:
@@ -205,6 +212,9 @@ class VideoHighlights:
             "clips": clips,
             "segments": [s.to_dict() for s in self.segments],
             "cues": {k: [float(x) for x in v] for k, v in self.cues.items()},
+            **({} if self.shot_cuts is None else {"shots": {
+                "cuts": [round(float(c), 6) for c in self.shot_cuts],
+                "snap_seconds": float(self.shot_snap)}}),
         }
 
     @classmethod
@@ -238,6 +248,7 @@ class VideoHighlights:
             model=sc.string(d.get("model", ""), "model"),
             has_audio=sc.boolean(d.get("has_audio", True), "has_audio"),
             cues=_read_cues(d.get("cues"), len(clips["score"])),
+            **_read_shots(d.get("shots")),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -280,3 +291,17 @@ def _read_cues(value, n_clips: int) -> dict[str, np.ndarray]:
         if len(arr) == n_clips:
             out[str(name)] = arr.astype(float)
     return out
+
+
+def _read_shots(value) -> dict:
+    """``shot_cuts``/``shot_snap`` of a highlights file (absent in files before shots)."""
+    if value is None:
+        return {}
+    d = sc.obj(value, "shots")
+    cuts = sc.array(sc.get(d, "cuts", "shots"), "shots.cuts")
+    times = [sc.seconds(c, f"shots.cuts[{i}]") for i, c in enumerate(cuts)]
+    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+        raise sc.SchemaError("shots.cuts: the cut times are not in increasing order")
+    return {"shot_cuts": np.array(times, np.float64),
+            "shot_snap": sc.number(d.get("snap_seconds", 0.0), "shots.snap_seconds", 0.0,
+                                   sc.MAX_SECONDS)}

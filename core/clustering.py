@@ -29,7 +29,7 @@ import numpy as np
 
 from core import numba_cache
 from core.errors import AvhdError
-from core.progress import CancelToken, check_cancel
+from core.progress import CancelToken, ProgressEvent, ProgressFn, Stage, check_cancel, emit
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,10 @@ def reduce_cancellable(
     return value
 
 
+def _step(progress: ProgressFn | None, done: int, total: int, item: str) -> None:
+    emit(progress, ProgressEvent(Stage.CATEGORIES, done, total, item))
+
+
 def fit_categories(
     descriptors: np.ndarray,
     k_min: int = 2,
@@ -196,6 +200,7 @@ def fit_categories(
     seed: int = 0,
     reduce: bool = True,
     cancel: CancelToken | None = None,
+    progress: ProgressFn | None = None,
 ) -> Categories:
     """Cluster video descriptors into pseudo-categories (deterministic for a seed).
 
@@ -206,18 +211,17 @@ def fit_categories(
         seed: random seed for UMAP and K-means.
         reduce: run UMAP first (the method); ``False`` clusters the descriptors directly.
         cancel: checked before UMAP, during it for large libraries, and between K values.
+        progress: ``progress(step, steps, "categories: ...")``: UMAP, then each K value.
 
     Raises:
         Cancelled: ``cancel`` was set.
     """
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
     x = np.asarray(descriptors, np.float64)
     v = len(x)
     if v < MIN_VIDEOS_TO_CLUSTER or min(k_max, v - 1) < max(2, k_min):
         note = f"{v} video(s): too few to cluster (need {MIN_VIDEOS_TO_CLUSTER}); one category"
         log.info(note)
+        _step(progress, 1, 1, "one category")
         return Categories(
             labels=np.zeros(v, np.int64),
             k=1,
@@ -227,6 +231,12 @@ def fit_categories(
             note=note,
         )
     check_cancel(cancel)
+    ks = range(max(2, k_min), min(k_max, v - 1) + 1)
+    steps = len(ks) + 1
+    _step(progress, 0, steps, "reducing dimensions (UMAP)")
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     if not reduce:
         emb = x
     elif v >= SUBPROCESS_MIN_VIDEOS or (cancel is not None and not numba_cache.is_warm()):
@@ -236,8 +246,9 @@ def fit_categories(
         emb = _reduce(x, n_components, seed)
     sil: dict[int, float] = {}
     fits = {}
-    for k in range(max(2, k_min), min(k_max, v - 1) + 1):
+    for i, k in enumerate(ks):
         check_cancel(cancel)
+        _step(progress, i + 1, steps, f"trying K={k}")
         km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(emb)
         if len(np.unique(km.labels_)) < 2:
             continue
@@ -245,8 +256,10 @@ def fit_categories(
         fits[k] = km
     if not sil:
         note = "K-means found no split; one category"
+        _step(progress, steps, steps, "one category")
         return Categories(np.zeros(v, np.int64), 1, {}, x, emb, emb.mean(0, keepdims=True), note)
     best = max(sil, key=lambda k: (sil[k], -k))
+    _step(progress, steps, steps, f"K={best}")
     km = fits[best]
     note = f"K={best} (silhouette {sil[best]:.3f}) chosen from K={min(sil)}..{max(sil)}"
     return Categories(

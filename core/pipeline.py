@@ -73,6 +73,9 @@ class FindConfig:
     target_seconds: float | None = None
     min_segment: float = 2.0
     padding: float = 0.0
+    merge_gap: float = 0.0  # segments this close join into one
+    # segment edges this close to a shot cut move onto it (core.shotsnap); 0: no shot pass
+    shot_snap: float = 0.5
     seed: int = 0
     # The pseudo-highlight: the cue(s) of core.scorers whose curve ranks the clips ("a+b"
     # fuses their ranks), chosen on the validation suite (docs/results.md). ``similarity``
@@ -206,6 +209,9 @@ def _video_highlights(
         target_seconds=cfg.target_seconds,
         min_segment=cfg.min_segment,
         padding=cfg.padding,
+        merge_gap=cfg.merge_gap,
+        cuts=f.cuts,
+        snap=cfg.shot_snap,
     )
     return VideoHighlights(
         path=str(Path(f.path).resolve()),
@@ -222,6 +228,8 @@ def _video_highlights(
         model=model,
         has_audio=f.audio is not None,
         cues=dict(vs.curves),
+        shot_cuts=f.cuts,
+        shot_snap=cfg.shot_snap if f.cuts is not None else 0.0,
     )
 
 
@@ -246,8 +254,8 @@ def analyse(
         raise AvhdError(f"blend must be between 0 and 1, got {cfg.blend}")
     notes: list[str] = []
     videos = _videos(feats)
-    report(progress, 0, 1, "categories: clustering videos")
-    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel)
+    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel,
+                        progress=progress)
     cats = lib.reference.categories
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
     if "auto" in lib.reference.config.cues:
@@ -455,7 +463,11 @@ def extract_for(
         )  # fmt: skip
         rep.results.extend(skipped)
         return rep
-    report(progress, 0, len(videos), "extract: loading feature extractors")
+    from core.progress import ExtractProgress, footage_seconds
+
+    clock = ExtractProgress(progress, clip_progress, [footage_seconds(v) for v in videos],
+                            cfg.clip_seconds)
+    clock.overall.start("loading feature extractors", 0.0)
     visual = get_visual(cfg.visual, device=cfg.device, backend=cfg.backend)
     audio = get_audio(cfg.audio, device=cfg.device, backend=cfg.backend)
     rep = extract_library(
@@ -465,8 +477,8 @@ def extract_for(
         clip_seconds=cfg.clip_seconds,
         frames_per_clip=cfg.frames_per_clip,
         cache=cfg.use_cache,
-        progress=_prefixed(progress, "extract"),
-        clip_progress=clip_progress,
+        progress=clock.on_file,
+        clip_progress=clock.on_clip,
         cancel=cancel,
     )
     rep.results.extend(skipped)
@@ -521,6 +533,10 @@ def find_highlights(
         elif r.reason.startswith(TRUNCATED):
             result.notes.append(f"{Path(r.path).name}: {r.reason}")
     feats = [f for f in rep.features if f.n_clips > 0]
+    from core.shotsnap import attach_cuts
+
+    result.notes += attach_cuts(feats, window=cfg.shot_snap, use_cache=cfg.use_cache,
+                                progress=progress, cancel=cancel)
     hls, ckpt, cats, notes = analyse(
         feats, cfg, progress=progress, cancel=cancel, on_video=on_video
     )

@@ -229,6 +229,7 @@ def fit_reference(
     clusters: Reference | None = None,
     curves: bool = True,
     cancel=None,
+    progress=None,
 ) -> tuple[Reference, np.ndarray]:
     """Fit categories (unless given) and every library cue; returns it and the labels.
 
@@ -247,7 +248,8 @@ def fit_reference(
         labels = np.asarray(cats.labels)
     elif categories is None:
         desc, fill = library_descriptors(videos)
-        cats = fit_categories(desc, config.k_min, config.k_max, seed=config.seed, cancel=cancel)
+        cats = fit_categories(desc, config.k_min, config.k_max, seed=config.seed, cancel=cancel,
+                              progress=progress)
         labels = np.asarray(cats.labels)
     else:
         labels = np.asarray(categories, np.int64)
@@ -284,6 +286,7 @@ def score_library(
     signals: list[dict] | None = None,
     curves: bool = True,
     cancel=None,
+    progress=None,
 ) -> LibraryScores:
     """Pseudo-categories, every cue and the pseudo-highlights of a library's videos.
 
@@ -295,9 +298,11 @@ def score_library(
         signals: each video's extraction signals (motion, loudness), when it has them.
         curves: also every other cue's curve (``False``: the configured cue(s) only).
         cancel: checked while clustering (:class:`core.progress.CancelToken`).
+        progress: the clustering's steps (:func:`core.clustering.fit_categories`).
     """
     config = config or ScoringConfig()
-    ref, labels = fit_reference(videos, config, categories, curves=curves, cancel=cancel)
+    ref, labels = fit_reference(videos, config, categories, curves=curves, cancel=cancel,
+                                progress=progress)
     members = list(range(len(videos)))
     return LibraryScores(ref, labels, ref.score(videos, labels, signals, members, curves))
 
@@ -329,15 +334,19 @@ def select(
     min_segment: float = 2.0,
     padding: float = 0.0,
     merge_gap: float = 0.0,
+    cuts: np.ndarray | None = None,
+    snap: float | None = None,
 ) -> list[Segment]:
     """Highlight segments from clip scores: the one call find, score and the app make.
 
     ``tiebreak`` is the pseudo-highlight score (``av_ph``): among equal scores the higher
-    one goes first, then clip order. A tie-break of another length is ignored.
+    one goes first, then clip order. A tie-break of another length is ignored. With shot
+    ``cuts`` (seconds), segment edges within ``snap`` seconds of a cut (default
+    :data:`core.shotsnap.SNAP_WINDOW`; 0: none) move onto it (:func:`core.shotsnap.snap_segments`).
     """
     n = len(np.asarray(scores))
     tb = None if tiebreak is None or len(np.asarray(tiebreak)) != n else tiebreak
-    return select_segments(
+    segs = select_segments(
         bounds,
         scores,
         duration,
@@ -348,3 +357,10 @@ def select(
         tiebreak=tb,
         merge_gap=merge_gap,
     )
+    if cuts is None or not segs:
+        return segs
+    from core.shotsnap import SNAP_WINDOW, snap_segments
+
+    end = float(np.asarray(bounds).reshape(-1, 2)[-1, 1]) if duration is None else duration
+    return snap_segments(segs, cuts, end, window=SNAP_WINDOW if snap is None else snap,
+                         min_length=min_segment, merge_gap=merge_gap)

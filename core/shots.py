@@ -4,8 +4,7 @@
 (downscaled frames, so a 10-minute 360p film takes well under a minute), reporting progress
 in seconds of footage and checking the cancel token between chunks. :class:`ShotCache`
 stores the result beside the feature cache, keyed by the file's content fingerprint and
-the detector's parameters. :func:`snap_to_cuts` moves segment edges onto nearby cuts, so a
-highlight starts and ends with a shot instead of a few frames into or before one.
+the detector's parameters. Segment edges are placed on the cuts by :mod:`core.shotsnap`.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,19 +20,21 @@ import numpy as np
 from core.artifacts import Segment
 from core.errors import MediaError
 from core.progress import check_cancel
+from core.shotsnap import SNAP_WINDOW, edges_off_shots, snap_segments
 
 log = logging.getLogger(__name__)
 
 SHOTS_VERSION = 1
+
+
 def _seconds(timecode) -> float:
     """A PySceneDetect ``FrameTimecode`` in seconds (0.6: ``get_seconds()``, 0.7: ``.seconds``)."""
     value = getattr(timecode, "seconds", None)
     return float(timecode.get_seconds() if value is None else value)
 
 
-#: seconds: a segment edge this close to a cut is moved onto it
-SNAP_WINDOW = 0.5
 CHUNK_SECONDS = 10.0  # footage between progress reports and cancel checks
+THREADING = "AUTO"  # PyAV decoder threads for the shot pass (bench/shots.py)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class ShotCuts:
 
 
 def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
-                progress=None, cancel=None) -> ShotCuts:
+                progress=None, cancel=None, threading: str | None = THREADING) -> ShotCuts:
     """Shot cuts of ``path`` found by PySceneDetect's ``ContentDetector``.
 
     Args:
@@ -77,6 +78,9 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
         params: detector settings.
         progress: ``progress(done_seconds, total_seconds, message)``.
         cancel: a :class:`~core.progress.CancelToken`; checked between chunks of footage.
+        threading: PyAV's decoder threading ("AUTO", or ``None``: one thread); the cuts are
+            the same (``bench/shots.py`` compares both), except that threaded decoding does
+            not see the last frame or two (a cut in the final 0.1 s is not found).
 
     Raises:
         MediaError: the file cannot be opened as video.
@@ -89,9 +93,12 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
     params = params or ShotParams()
     name = Path(path).name
     try:
-        video = open_video(str(path), backend="pyav")
+        video = open_video(str(path), backend="pyav", threading_mode=threading)
     except (VideoOpenFailure, OSError, ValueError, RuntimeError) as exc:
-        raise MediaError(f"{name}: cannot read the video for shot detection ({exc})") from exc
+        reason = getattr(exc, "strerror", None) or str(exc)
+        for full in {str(path), str(Path(path).resolve())}:  # PyAV's names the full path
+            reason = reason.replace(f": '{full}'", "").replace(full, name)
+        raise MediaError(f"{name}: cannot read the video for shot detection ({reason})") from exc
     fps = float(video.frame_rate)
     total = _seconds(video.duration) if video.duration is not None else 0.0
     manager = SceneManager()
@@ -107,6 +114,8 @@ def detect_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
             progress(done, total, f"Finding shots in {name}")
         if read == 0 or (total and done >= total - 1.0 / fps):
             break
+    if progress is not None and total and done < total:  # threaded decoding ends a few
+        progress(total, total, f"Finding shots in {name}")  # frames short of the stated end
     scenes = manager.get_scene_list()  # each new scene after the first starts at a cut
     cuts = np.array(sorted(_seconds(start) for start, _end in scenes[1:]), np.float64)
     return ShotCuts(path=str(path), duration=total, fps=fps, cuts=cuts, params=params)
@@ -169,67 +178,12 @@ def cached_cuts(path: str | os.PathLike, params: ShotParams | None = None, *,
     return shots
 
 
-def _nearest(cuts: np.ndarray, t: float, window: float) -> float | None:
-    if cuts.size == 0:
-        return None
-    i = int(np.argmin(np.abs(cuts - t)))
-    return float(cuts[i]) if abs(cuts[i] - t) <= window + 1e-9 else None
-
-
 def snap_to_cuts(segments: list[Segment], cuts, duration: float, *,
                  window: float = SNAP_WINDOW, min_length: float = 0.0) -> list[Segment]:
-    """Segments whose edges lie on the nearest cut within ``window`` seconds.
-
-    A segment that snapping (or its selection) left shorter than ``min_length`` grows to
-    the next cut (or the previous one at the video's end), so it too ends on a shot
-    boundary; segments that come to overlap merge (the higher score is kept).
-    """
-    c = np.unique(np.asarray(cuts, np.float64).reshape(-1))
-    c = c[(c > 0) & (c < duration)] if duration > 0 else c[c > 0]
-    out: list[Segment] = []
-    for seg in sorted(segments, key=lambda s: s.start):
-        start, end = seg.start, seg.end
-        s_cut, e_cut = _nearest(c, start, window), _nearest(c, end, window)
-        start = s_cut if s_cut is not None else start
-        end = e_cut if e_cut is not None and e_cut > start else end
-        start, end = _grow(start, end, c, duration, min_length)
-        new = replace(seg, start=round(start, 6), end=round(end, 6))
-        if out and new.start <= out[-1].end + 1e-9:
-            prev = out[-1]
-            prev.end = max(prev.end, new.end)
-            prev.score = max(prev.score, new.score)
-            prev.keep = prev.keep or new.keep
-        else:
-            out.append(new)
-    return out
-
-
-def _grow(start: float, end: float, cuts: np.ndarray, duration: float,
-          min_length: float) -> tuple[float, float]:
-    """Widen ``[start, end]`` cut by cut until it is ``min_length`` long."""
-    limit = duration if duration > 0 else float("inf")
-    while end - start < min_length - 1e-9:
-        after = cuts[cuts > end + 1e-9]
-        before = cuts[cuts < start - 1e-9]
-        if after.size and after[0] <= limit:
-            end = float(after[0])
-        elif end < limit:
-            end = limit if np.isfinite(limit) else start + min_length
-        elif before.size:
-            start = float(before[-1])
-        else:
-            start = max(0.0, end - min_length)
-            break
-    return start, end
+    """Compatible name of :func:`core.shotsnap.snap_segments` (the engine's placement)."""
+    return snap_segments(segments, cuts, duration, window=window, min_length=min_length)
 
 
 def edges_near_cuts(segments: list[Segment], cuts, window: float = SNAP_WINDOW) -> list[float]:
     """Segment edges within ``window`` of a cut without sitting on it (for checks)."""
-    c = np.asarray(cuts, np.float64).reshape(-1)
-    bad = []
-    for s in segments:
-        for t in (s.start, s.end):
-            d = np.abs(c - t) if c.size else np.zeros(0)
-            if d.size and (d <= window).any() and not (d < 1e-4).any():
-                bad.append(t)
-    return bad
+    return edges_off_shots(segments, cuts, window)

@@ -9,7 +9,9 @@ Video sources (``video=``):
     ``"testsrc"``, ``"testsrc2"``, ``"smptebars"``, ``"rgbtestsrc"`` (FFmpeg test patterns),
     ``"color:NAME"`` (a flat colour field, e.g. ``"color:red"``),
     ``"colors:red,green,blue"`` (flat fields, one after another, equal shares of the
-    duration), ``"noise"`` (grey field with strong temporal noise).
+    duration), ``"shots:testsrc@4.4,red@3.32"`` (patterns or colours for the given seconds,
+    joined by hard cuts; ``duration`` should be their sum), ``"noise"`` (grey field with
+    strong temporal noise).
 Audio sources (``audio=``, or ``None`` for no audio stream):
     ``"sine:FREQ"``, ``"noise"`` (white noise), ``"silence"``,
     ``"bursts:PERIOD:LENGTH"`` (white-noise bursts of LENGTH s every PERIOD s, silence
@@ -73,7 +75,22 @@ def _video_input(video: str, duration: float, size: tuple[int, int], fps: float)
         joined = "".join(f"[v{i}]" for i in range(len(colours)))
         graph = f"{parts}{joined}concat=n={len(colours)}:v=1:a=0"
         return ["-f", "lavfi", "-i", graph]
+    if video.startswith("shots:"):
+        return ["-f", "lavfi", "-i", _shots_graph(video[6:].split(","), common)]
     raise ValueError(f"unknown synthetic video source {video!r}")
+
+
+def _shots_graph(items: list[str], common: str) -> str:
+    """Shots ``SOURCE@SECONDS`` (a test pattern or a colour) joined by hard cuts."""
+    parts = []
+    for i, item in enumerate(items):
+        name, _, seconds = item.partition("@")
+        if name in ("testsrc", "testsrc2", "smptebars", "rgbtestsrc"):
+            parts.append(f"{name}={common}:duration={float(seconds)}[v{i}];")
+        else:
+            parts.append(f"color=c={name}:{common}:duration={float(seconds)}[v{i}];")
+    joined = "".join(f"[v{i}]" for i in range(len(items)))
+    return f"{''.join(parts)}{joined}concat=n={len(items)}:v=1:a=0"
 
 
 def _audio_input(audio: str, duration: float, rate: int) -> list[str]:

@@ -15,6 +15,7 @@ from synth import make_video
 import avhd
 from core import api, features
 from core.pipeline import FindConfig
+from core.shotsnap import edges_off_shots
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -65,9 +66,19 @@ def test_readme_example_runs_on_the_demo(tmp_path, monkeypatch, capsys):
     assert len(found.highlights) == 5 and not found.failures
     assert (tmp_path / "demo_api" / "model.pt").is_file()
     for video in found.highlights.values():
-        assert sum(s.duration for s in video.segments) == pytest.approx(6.0)
+        assert video.shot_cuts is not None and video.shot_snap == 0.5
+        # 6 s on the clip grid; edges then move onto shot cuts within 0.5 s of them
+        grid = avhd.reselect(video, target_seconds=6, shot_snap=0)
+        assert sum(s.duration for s in grid.segments) == pytest.approx(6.0)
+        kept = sum(s.duration for s in video.segments)
+        assert abs(kept - 6.0) <= 0.5 * 2 * len(grid.segments) + 1e-6
+        assert edges_off_shots(video.segments, video.shot_cuts) == []
     assert scored.highlights.n_clips == 10 and len(scored.highlights.segments) >= 1
-    assert sum(s.duration for s in shorter.segments) == pytest.approx(4.0)
+    assert scored.highlights.shot_cuts is not None  # score_video finds the cuts too
+    grid = avhd.reselect(scored.highlights, target_seconds=4, shot_snap=0)
+    assert sum(s.duration for s in grid.segments) == pytest.approx(4.0)
+    assert abs(sum(s.duration for s in shorter.segments) - 4.0) <= len(grid.segments) + 1e-6
+    assert edges_off_shots(shorter.segments, scored.highlights.shot_cuts) == []
     assert np.array_equal(shorter.score, scored.highlights.score)  # re-selected, not rescored
     edl = (tmp_path / "demo_api" / "trap.edl").read_text()
     assert "bbb_05_trap" in edl and len(re.findall(r"^\d{3} ", edl, re.M)) == len(shorter.segments)

@@ -212,6 +212,21 @@ def add_selection_options(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds added before and after each segment",
     )
+    g.add_argument(
+        "--merge-gap",
+        type=non_negative_float,
+        default=0.0,
+        metavar="S",
+        help="join segments at most S seconds apart into one (default: 0, only touching ones)",
+    )
+    g.add_argument(
+        "--shot-snap",
+        type=non_negative_float,
+        default=0.5,
+        metavar="S",
+        help="detect shot cuts (PySceneDetect, cached) and move segment edges within S "
+        "seconds of a cut onto it (default: 0.5; 0: no shot detection)",
+    )
 
 
 _CONFIG_FIELDS = (
@@ -233,6 +248,8 @@ _CONFIG_FIELDS = (
     "blend",
     "min_segment",
     "padding",
+    "merge_gap",
+    "shot_snap",
     "target_seconds",
     "glob",
     "recursive",

@@ -2,10 +2,12 @@
 
 The engine reports ``progress(done, total, "stage: detail")`` (:mod:`core.progress`);
 :class:`ProgressDisplay` is such a callable. ``plain`` and ``json`` print one line per step
-(at most one per second and stage, plus every stage change and end), so they work in a pipe
-or a CI log; ``bar`` draws tqdm bars on a terminal; ``auto`` is ``bar`` on a terminal and
-``plain`` elsewhere. :meth:`ProgressDisplay.footage` reports the seconds of footage done
-within the current file (from the extractor's clip counts), so a long film moves the display.
+(a stage's first, then at most one per second and stage, and its end; never a repeat), so
+they work in a pipe or a CI log; ``bar`` draws tqdm bars on a terminal; ``auto`` is ``bar``
+on a terminal and ``plain`` elsewhere. :meth:`ProgressDisplay.footage` reports the seconds
+of footage done within the current file (from the extractor's clip counts), so a long film
+moves the display; typed events (:meth:`ProgressDisplay.event`) carry their unit:
+``extract`` and ``shots`` count seconds of footage over the whole library.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ class ProgressDisplay:
         self.mode = mode
         self.clip_seconds = clip_seconds
         self.stage: str | None = None
-        self._last = 0.0
+        self._last: dict[str, float] = {}  # per stage: when its last line was printed
+        self._printed: dict[str, tuple] = {}  # per stage: what that line said
         self._t0 = time.monotonic()
         self._bars: dict[str, object] = {}
 
@@ -43,6 +46,10 @@ class ProgressDisplay:
         if not detail and stage and " " in stage:
             stage, detail = stage.split(" ", 1)[0], message
         self._emit(stage or "work", done, total, "", detail)
+
+    def event(self, ev) -> None:
+        """A typed :class:`core.progress.ProgressEvent` (its stage and unit, no parsing)."""
+        self._emit(ev.stage.value, ev.done, ev.total, ev.unit, ev.item)
 
     def footage(self, done: int, total: int, name: str = "") -> None:
         """Clips ``done`` of ``total`` in file ``name``, shown in seconds of footage."""
@@ -66,11 +73,14 @@ class ProgressDisplay:
             self._bar(stage, done, total, unit, detail)
             return
         now = time.monotonic()
-        changed = stage != self.stage
+        key = (done, total, detail)
+        if self._printed.get(stage) == key:
+            return  # the same line again (the stages of one run interleave)
+        first = stage not in self._printed
         finished = total and done >= total
-        if not (changed or finished or now - self._last >= _INTERVAL):
+        if not (first or finished or now - self._last.get(stage, -_INTERVAL) >= _INTERVAL):
             return
-        self.stage, self._last = stage, now
+        self.stage, self._last[stage], self._printed[stage] = stage, now, key
         if self.mode == "json":
             event = {"stage": stage, "done": _num(done), "total": _num(total), "unit": unit,
                      "item": detail, "elapsed_s": round(now - self._t0, 2)}  # fmt: skip

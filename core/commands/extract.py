@@ -86,10 +86,18 @@ def run(args: argparse.Namespace) -> int:
     visual = get_visual(args.visual, **kw)
     audio = None if args.audio.lower() == "none" else get_audio(args.audio, **kw)
 
+    from core.extract import find_videos
+    from core.progress import ExtractProgress, footage_seconds
+
+    inputs = args.inputs if len(args.inputs) > 1 else args.inputs[0]
+    videos, _ = find_videos(inputs, glob=args.glob, recursive=args.recursive)
     bars = progress_for(args, args.clip_seconds)
+    # seconds of footage: over the library (extract) and within each file (footage)
+    clock = ExtractProgress(bars, bars.on_clip, [footage_seconds(v) for v in videos],
+                            args.clip_seconds)
     try:
         rep = extract_library(
-            args.inputs if len(args.inputs) > 1 else args.inputs[0],
+            inputs,
             visual,
             audio,
             clip_seconds=args.clip_seconds,
@@ -97,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
             cache=not args.no_cache,
             glob=args.glob,
             recursive=args.recursive,
-            progress=bars.on_file,
-            clip_progress=bars.on_clip,
+            progress=clock.on_file,
+            clip_progress=clock.on_clip,
         )
     finally:
         bars.close()

@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
             target_seconds=args.target_seconds,
             min_segment=args.min_segment,
             padding=args.padding,
+            merge_gap=args.merge_gap,
+            shot_snap=args.shot_snap,
             direct=args.direct,
             device=args.device,
             clip_seconds=args.clip_seconds,
