@@ -29,6 +29,7 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from avhd_gui import segments as ops
+from avhd_gui.display import DisplayScale
 from avhd_gui.timecode import format_timecode, parse_timecode
 
 COLUMNS = ("Video", "In", "Out", "Length", "Score", "Keep")
@@ -66,6 +67,7 @@ class SegmentTableModel(QAbstractTableModel):
         self.order: list[tuple[str, float]] = []
         self.rows: list[tuple[str, int]] = []
         self._segs: dict[str, list] = {}
+        self._scales: dict[str, DisplayScale] = {}
         self.last_error = ""
         selection.changed.connect(self.refresh)
         selection.library.highlights_changed.connect(self.refresh)
@@ -74,8 +76,10 @@ class SegmentTableModel(QAbstractTableModel):
 
     def refresh(self, *_args) -> None:
         self.beginResetModel()
-        self._segs = {it.path: self.selection.segments(it.path)
-                      for it in self.selection.library.scored()}
+        scored = self.selection.library.scored()
+        self._segs = {it.path: self.selection.segments(it.path) for it in scored}
+        # scores on the video's display scale, as the timeline draws them
+        self._scales = {it.path: DisplayScale.fit(it.highlights.score) for it in scored}
         rows = [(p, i) for p, segs in self._segs.items() for i in range(len(segs))]
         rank = {k: n for n, k in enumerate(self.order)}
         placed, last = [], -1.0
@@ -158,7 +162,7 @@ class SegmentTableModel(QAbstractTableModel):
             if col == DURATION:
                 return f"{s.duration:.1f} s"
             if col == SCORE:
-                return f"{100 * s.score:.0f}%"
+                return self._scales.get(path, DisplayScale()).percent(s.score)
         if role == Qt.ItemDataRole.ToolTipRole and col == VIDEO:
             return path
         return None

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from avhd_gui import segments as ops
 from avhd_gui.decimate import line_polyline, step_polyline
+from avhd_gui.display import DisplayScale
 from avhd_gui.library import format_time
 from avhd_gui.models import Marks, Playhead
 from avhd_gui.resources import icon
@@ -64,21 +65,9 @@ SHORT = {"score": "score", "a_ph": "audio recurrence", "v_ph": "visual recurrenc
 
 
 def _display_scale(values: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Values for display in [0, 1]: unchanged when already there, else scaled.
-
-    The scale spans the 2nd to 98th percentile (values beyond are clipped), so a few
-    outliers do not flatten the rest of the curve into a line.
-    """
-    v = np.asarray(values, np.float64)
-    finite = v[np.isfinite(v)]
-    if finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0):
-        return v, False
-    lo, hi = (float(x) for x in np.percentile(finite, [2.0, 98.0]))
-    if hi - lo < 1e-12:
-        lo, hi = float(finite.min()), float(finite.max())
-    if hi - lo < 1e-12:
-        return np.full_like(v, 0.5), True
-    return np.clip((v - lo) / (hi - lo), 0.0, 1.0), True
+    """Values for display in [0, 1] (see :class:`avhd_gui.display.DisplayScale`)."""
+    scale = DisplayScale.fit(values)
+    return scale.apply(values), scale.scaled
 
 
 def timeline_colors(pal: QPalette) -> dict[str, QColor]:
@@ -465,7 +454,7 @@ class TimelineWidget(QWidget):
         self._bounds = b
         duration = float(max(vh.duration, b[-1, 1]))
         self._values = {
-            "score": np.asarray(vh.score, np.float64),
+            "score": _display_scale(vh.score)[0],  # a cue's raw score can be any size
             "pseudo": Y_LABEL_BASE
             + (Y_LABEL_TOP - Y_LABEL_BASE) * np.asarray(vh.pseudo_label, np.float64),
         }

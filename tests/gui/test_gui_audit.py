@@ -1,0 +1,52 @@
+"""Issue 15's remaining defects: score scales, the status bar at 1280 px, shortcuts after
+the Target box, plain progress, quitting."""
+
+from __future__ import annotations
+
+import numpy as np
+from test_gui_editing import scored  # noqa: F401  (fixture)
+from test_gui_timeline import make_highlights
+
+from avhd_gui.display import DisplayScale
+from avhd_gui.models import Playhead
+from avhd_gui.timeline import TimelineWidget
+
+
+def _spiky(n: int = 400, level: float = 3.0) -> np.ndarray:
+    """A recurrence curve with a few huge spikes, as a film's loud bursts give."""
+    t = np.arange(n)
+    v = level + 0.4 * np.sin(t / 9.0)
+    v[[40, 170, 333]] = 60.0
+    return v
+
+
+def test_a_spiky_curve_is_not_drawn_as_a_flat_line(qtbot):
+    tl = TimelineWidget(Playhead())
+    qtbot.addWidget(tl)
+    vh = make_highlights(400, clip=0.5)
+    vh.a_ph = _spiky()
+    tl.set_highlights(vh)
+    _, a = tl.curve_data("a_ph")
+    spread = np.percentile(a, 90) - np.percentile(a, 10)
+    assert spread > 0.6, spread  # min-max scaling drew the wave within 0.01 of the axis
+    assert a.max() == 1.0 and a[40] == 1.0  # the spikes are clipped at the top
+
+
+def test_raw_cue_scores_are_drawn_and_listed_on_the_videos_scale(qtbot, scored):  # noqa: F811
+    win, b = scored
+    vh = win.library.find("b.mp4").highlights
+    vh.score = 9.0 + 6.0 * np.asarray(vh.score)  # a dot-product cue: 9-15, not 0-1
+    win.library.set_highlights(vh, b)
+    win.select_video(b)
+    _, y = win.timeline.curve_data("score")
+    assert y.min() >= 0.0 and y.max() <= 1.0 and y.max() - y.min() > 0.8  # on the axis
+    sl = win.segment_list
+    cells = [sl.model.data(sl.model.index(r, 4)) for r in range(sl.model.rowCount())]
+    shown = [float(c.rstrip("%")) for c in cells]
+    assert all(0 <= x <= 100 for x in shown), cells  # was "1270%"
+    scale = DisplayScale.fit(vh.score)
+    seg = win.selection.segments(b)[0]
+    assert scale.percent(seg.score) in cells
+    text = win.timeline.tooltip_at(0.2)
+    score_part = [p for p in text.split(" · ") if p.startswith("score ")][0]
+    assert 0 <= float(score_part.split()[1].rstrip("%")) <= 100, text
