@@ -335,7 +335,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.project.save_failed.connect(self._on_project_save_failed)
         self.timeline.curve_toggled.connect(self.settings.set_curve_visible)
         self.finder.running_changed.connect(self._on_running)
-        self.finder.progress.connect(self._on_progress)
+        self.finder.view_changed.connect(self._on_progress)
         self.finder.file_failed.connect(self._add_problem)
         self.finder.stopped.connect(self._on_find_stopped)
         self.problems.count_changed.connect(
@@ -606,15 +606,14 @@ class MainWindow(FileCommands, QMainWindow):
         self.progress_bar.setVisible(running)
         self._update_actions()
 
-    def _on_progress(self, stage: str, detail: str, eta: str, done: int, total: int) -> None:
-        self.stage_label.setText(stage)
-        if total > 0:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(min(done, total))
-            self.progress_bar.setFormat(f"{done}/{total}")
-        else:
-            self.progress_bar.setRange(0, 0)  # busy
-        self.eta_label.setText(" · ".join(t for t in (detail, eta) if t))
+    def _on_progress(self, view) -> None:
+        """One counter per stage (:class:`avhd_gui.progress.ProgressView`)."""
+        self.stage_label.setText(view.title)
+        self.progress_bar.setRange(0, max(0, view.maximum))  # 0: a busy bar
+        if view.maximum > 0:
+            self.progress_bar.setValue(min(view.value, view.maximum))
+        self.progress_bar.setFormat(view.counter)
+        self.eta_label.setText(" · ".join(t for t in (view.detail, view.eta) if t))
 
     def _on_find_stopped(self, outcome: RunOutcome) -> None:
         self.stage_label.setText("Ready")

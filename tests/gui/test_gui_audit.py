@@ -3,6 +3,8 @@ the Target box, plain progress, quitting."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from test_gui_editing import scored  # noqa: F401  (fixture)
 from test_gui_timeline import make_highlights
@@ -50,3 +52,35 @@ def test_raw_cue_scores_are_drawn_and_listed_on_the_videos_scale(qtbot, scored):
     text = win.timeline.tooltip_at(0.2)
     score_part = [p for p in text.split(" · ") if p.startswith("score ")][0]
     assert 0 <= float(score_part.split()[1].rstrip("%")) <= 100, text
+
+
+def test_the_status_bar_shows_one_counter_per_stage_during_a_trained_find(opened, fast_find,
+                                                                          qtbot):
+    from PySide6.QtCore import QTimer
+
+    win = opened
+    win.find_overrides = {**win.find_overrides, "direct": False, "epochs": 3}
+    shown = []
+
+    def look() -> None:
+        bar = win.progress_bar
+        shown.append((win.stage_label.text(), bar.format(), bar.maximum(),
+                      win.eta_label.text()))
+
+    win.finder.progress.connect(lambda *_a: QTimer.singleShot(0, look))
+    with qtbot.waitSignal(win.find_stopped, timeout=120_000) as blocker:
+        assert win.find_highlights()
+    assert blocker.args[0].status == "finished"
+    qtbot.wait(20)
+    by_stage = {}
+    for stage, fmt, maximum, eta in shown:
+        by_stage.setdefault(stage, []).append((fmt, maximum, eta))
+    extract = by_stage["Extracting features"]
+    assert all(fmt.endswith("of footage") for fmt, _m, _e in extract), extract
+    assert any("0:20 of footage" in fmt for fmt, _m, _e in extract)  # 6 + 8 + 6 s
+    assert all(m == 0 and fmt == "" for fmt, m, _e in by_stage["Finding categories"])
+    train = by_stage["Training"]
+    assert train and all(fmt.startswith("epoch ") and " of 3" in fmt for fmt, _m, _e in train)
+    assert not any("epoch" in eta for _f, _m, eta in train)  # was "2/20 · epoch 1/10"
+    counts = [fmt for fmts in by_stage.values() for fmt, _m, _e in fmts]
+    assert not [f for f in counts if re.fullmatch(r"\d+/\d+", f)]  # no bare "2/20"
