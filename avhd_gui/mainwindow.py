@@ -43,6 +43,7 @@ from avhd_gui.segment_list import add_segment_dock
 from avhd_gui.settings import AppSettings, find_config
 from avhd_gui.shot_finder import ShotFinder
 from avhd_gui.timeline import CURVES, TimelineWidget
+from avhd_gui.widgets import ElidedLabel
 from avhd_gui.window_files import FileCommands
 from avhd_gui.workers import Probe, ProbeWorker, start_worker, wait_for_workers
 from core.errors import AvhdError
@@ -302,7 +303,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.progress_bar.setMaximumWidth(220)
         self.progress_bar.setTextVisible(True)
         self.progress_bar.hide()
-        self.eta_label = QLabel(self)
+        self.eta_label = ElidedLabel(self)  # a long path or summary never runs off the bar
         self.eta_label.setObjectName("etaLabel")
         sb.addWidget(self.stage_label)
         sb.addWidget(self.progress_bar)

@@ -84,3 +84,42 @@ def test_the_status_bar_shows_one_counter_per_stage_during_a_trained_find(opened
     assert not any("epoch" in eta for _f, _m, eta in train)  # was "2/20 · epoch 1/10"
     counts = [fmt for fmts in by_stage.values() for fmt, _m, _e in fmts]
     assert not [f for f in counts if re.fullmatch(r"\d+/\d+", f)]  # no bare "2/20"
+
+
+def _message_room(win) -> int:
+    """Pixels the status bar has for its message: left of its permanent widgets."""
+    left = min(w.geometry().left() for w in (win.reel_label, win.model_label,
+                                             win.project_label) if w.isVisible() and w.width())
+    return left - 8
+
+
+def test_status_messages_fit_a_1280_px_window(scored, qtbot):  # noqa: F811
+    from avhd_gui.retrain import ModelInfo
+
+    win, b = scored
+    win.resize(1280, 760)
+    win.model.set(ModelInfo(path="/very/long/folder/of/footage/avhd_highlights/model.pt",
+                            name="model.pt", n_videos=312, n_clips=1_204_331,
+                            trained_at="2026-12-01T22:49:10", visual="effnet-lite0",
+                            audio="yamnet"))
+    win.project_label.setText("Saved")
+    for name in ("a.mp4", "sub/c.mp4"):
+        item = win.library.find(name)
+        win.selection.toggle_keep(item.path, 0)  # two hand-edited videos
+    control = win.target_control
+    control.mode.setCurrentIndex(control.mode.findData("library"))
+    qtbot.wait(50)
+    text = win.statusBar().currentMessage()
+    assert "hand-edited" in text
+    room = _message_room(win)
+    width = win.statusBar().fontMetrics().horizontalAdvance(text)
+    assert width <= room - 150, (width, room, text)  # with room to spare
+    assert win.model_label.text() == "Model: model.pt · 312 videos"
+    assert "1,204,331 clips" in win.model_label.toolTip()
+    # a long folder path or summary is shortened to the bar, whole in the tooltip
+    long = "/media/archive/" + "very-long-folder-name/" * 12 + "footage"
+    win.eta_label.setText(long)
+    qtbot.wait(10)
+    eta = win.eta_label
+    assert eta.text() == long and "…" in eta.shown_text() and eta.toolTip() == long
+    assert eta.fontMetrics().horizontalAdvance(eta.shown_text()) <= eta.width()
