@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
+from PySide6.QtCore import Qt
 from test_gui_editing import scored  # noqa: F401  (fixture)
 from test_gui_timeline import make_highlights
 
@@ -123,3 +125,22 @@ def test_status_messages_fit_a_1280_px_window(scored, qtbot):  # noqa: F811
     eta = win.eta_label
     assert eta.text() == long and "…" in eta.shown_text() and eta.toolTip() == long
     assert eta.fontMetrics().horizontalAdvance(eta.shown_text()) <= eta.width()
+
+
+@pytest.mark.parametrize("box_name", ["value", "min_length", "padding", "merge_gap"])
+def test_ctrl_e_and_ctrl_z_work_right_after_any_target_box(scored, qtbot, box_name):  # noqa: F811
+    win, _b = scored
+    box = getattr(win.target_control, box_name)
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "3")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    n = win.undo_stack.index()
+    assert n > 0 and box.hasFocus()
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert win.undo_stack.index() == n - 1  # the window's undo, not the line edit's
+    assert win.export_dialog is None
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert win.export_dialog is not None and win.export_dialog.isVisible()
+    win.export_dialog.close()
