@@ -144,3 +144,38 @@ def test_ctrl_e_and_ctrl_z_work_right_after_any_target_box(scored, qtbot, box_na
     qtbot.keyClick(box.lineEdit(), Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert win.export_dialog is not None and win.export_dialog.isVisible()
     win.export_dialog.close()
+
+
+def test_quitting_a_window_that_plays_and_probes_is_quick(settings, qtbot, tmp_path,
+                                                          library_folder, monkeypatch):
+    import shutil
+    import time
+
+    from avhd_gui import workers
+    from avhd_gui.mainwindow import MainWindow
+    from avhd_gui.workers import running_threads
+
+    folder = tmp_path / "lib"
+    shutil.copytree(library_folder, folder)
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.probe_finished, timeout=20_000):
+        assert win.open_folder(str(folder))
+    win.library_panel.select(win.library.find("b.mp4").path)
+    win.player.toggle_play()
+    qtbot.wait(300)
+    real_probe = workers.probe_video
+
+    def slow_probe(path, *args):  # a film on a slow drive: seconds per probe
+        time.sleep(3.0)
+        return real_probe(path, *args)
+
+    monkeypatch.setattr(workers, "probe_video", slow_probe)
+    win.open_folder(str(folder))  # a probe running while the window closes
+    qtbot.wait(100)
+    t0 = time.monotonic()
+    win.close()
+    elapsed = time.monotonic() - t0
+    assert elapsed < 2.0, elapsed  # the issue measured 2.5-6.8 s (it waited for probes)
+    qtbot.waitUntil(lambda: not running_threads(), timeout=10_000)
