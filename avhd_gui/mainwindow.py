@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 #: how long closing the window waits for cancelled workers before it closes anyway
 QUIT_GRACE_MS = 1000
+#: preview and timeline heights of a first launch: the plot gets about 200 px at 760 px
+DEFAULT_SPLIT = [370, 310]
 
 
 def about_html() -> str:
@@ -136,8 +138,8 @@ class MainWindow(FileCommands, QMainWindow):
         self.splitter.setObjectName("centralSplitter")
         self.splitter.addWidget(self.player)
         self.splitter.addWidget(self.timeline)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)  # a taller window grows both alike
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -350,10 +352,13 @@ class MainWindow(FileCommands, QMainWindow):
             self.resize(min(1280, avail.width()), min(780, avail.height()))
             self.resizeDocks([self.library_dock, self.segments_dock], [200, 420],
                              Qt.Orientation.Horizontal)
-            self.splitter.setSizes([420, 240])
+            self.splitter.setSizes(DEFAULT_SPLIT)
         state = self.settings.state()
         if state is not None:
             self.restoreState(state)
+        split = self.settings.splitter_state()
+        if split is not None:
+            self.splitter.restoreState(split)  # the timeline keeps the height it was given
         self.problems_dock.hide()  # shown again when a problem is reported
 
     # --- folder
@@ -715,6 +720,7 @@ class MainWindow(FileCommands, QMainWindow):
             self._probe_worker.token.cancel()
         self.player.clear()
         self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.set_splitter_state(self.splitter.saveState())
         left = wait_for_workers(QUIT_GRACE_MS, keep)  # a short grace, never a long join
         if left:
             log.info("closing; %d cancelled task(s) finish in the background", len(left))

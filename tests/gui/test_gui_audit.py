@@ -179,3 +179,33 @@ def test_quitting_a_window_that_plays_and_probes_is_quick(settings, qtbot, tmp_p
     elapsed = time.monotonic() - t0
     assert elapsed < 2.0, elapsed  # the issue measured 2.5-6.8 s (it waited for probes)
     qtbot.waitUntil(lambda: not running_threads(), timeout=10_000)
+
+
+def _plot_height(win) -> int:
+    return round(win.timeline.vb.sceneBoundingRect().height())
+
+
+def test_the_timeline_is_tall_by_default_and_keeps_the_height_it_was_given(qtbot, settings):
+    from avhd_gui.mainwindow import MainWindow
+
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1280, 760)
+    win.show()
+    qtbot.wait(50)
+    tall = _plot_height(win)
+    assert tall >= 190, tall  # was about 95-150 px
+    sizes = win.splitter.sizes()
+    win.splitter.setSizes([sizes[0] - 120, sizes[1] + 120])  # the editor drags it taller
+    qtbot.wait(50)
+    taller = _plot_height(win)
+    assert taller >= tall + 100
+    win.segments_dock.close()  # and closes the segment list
+    win.close()
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.wait(50)
+    assert abs(_plot_height(again) - taller) <= 2
+    assert not again.segments_dock.isVisible() and again.library_dock.isVisible()
+    again.close()
