@@ -209,3 +209,59 @@ def test_the_timeline_is_tall_by_default_and_keeps_the_height_it_was_given(qtbot
     assert abs(_plot_height(again) - taller) <= 2
     assert not again.segments_dock.isVisible() and again.library_dock.isVisible()
     again.close()
+
+
+def _rgb(img) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    img = img.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+    return rows[:, : img.width() * 3].reshape(img.height(), img.width(), 3).astype(np.float32)
+
+
+def source_frames(path) -> list[np.ndarray]:
+    """Every frame of ``path`` decoded with PyAV, as float RGB."""
+    import av
+
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24").astype(np.float32) for f in c.decode(video=0)]
+
+
+def best_frame(rgb: np.ndarray, frames: list[np.ndarray]) -> int:
+    """The index of the source frame ``rgb`` shows (least squared error)."""
+    from PySide6.QtGui import QImage
+
+    h, w = frames[0].shape[:2]
+    if rgb.shape[:2] != (h, w):
+        img = QImage(np.ascontiguousarray(rgb.astype(np.uint8)).data, rgb.shape[1],
+                     rgb.shape[0], rgb.shape[1] * 3, QImage.Format.Format_RGB888)
+        rgb = _rgb(img.scaled(w, h))
+    return int(np.argmin([np.mean((rgb - f) ** 2) for f in frames]))
+
+
+def test_the_preview_shows_the_frame_at_the_playhead(qtbot, tmp_path):
+    from synth import make_video
+
+    from avhd_gui.player import PlayerWidget
+
+    path = make_video(tmp_path / "count.mp4", duration=4, fps=25, video="testsrc",
+                      audio=None)
+    frames = source_frames(path)
+    ph = Playhead()
+    player = PlayerWidget(ph)
+    qtbot.addWidget(player)
+    player.resize(400, 300)
+    player.show()
+    if player.media is None:
+        pytest.skip("no Qt multimedia backend")
+    with qtbot.waitSignal(player.frame_shown, timeout=10_000):
+        player.load(str(path), 4.0, 25.0)
+    for k in (75, 37, 99, 1):  # frame-exact positions, as every edit point is
+        shown = []
+        player.sink.videoFrameChanged.connect(shown.append)
+        ph.set_position(k / 25)
+        qtbot.waitUntil(lambda seen=shown: bool(seen), timeout=5000)
+        qtbot.wait(50)
+        player.sink.videoFrameChanged.disconnect(shown.append)
+        assert best_frame(_rgb(player.view.image()), frames) == k  # was k - 1
+        assert ph.position == k / 25  # the seek's echo does not move the playhead
