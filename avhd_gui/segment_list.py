@@ -285,7 +285,9 @@ class SegmentList(QWidget):
             sel.clearSelection()
             return
         vrow = self.view_row(row)
-        if self.view.currentIndex().row() != vrow:
+        # by the selection, not the current index: loading another video clears the
+        # selection first, and the clicked row stayed current but unselected
+        if [r.row() for r in sel.selectedRows()] != [vrow]:
             self.view.selectRow(vrow)
 
     def delete_selected(self) -> bool:
@@ -296,7 +298,32 @@ class SegmentList(QWidget):
         self.selection.delete(path, i, source=self)
         return True
 
+    def move_selected(self, step: int) -> bool:
+        """Move the selected row ``step`` places in the reel order (Alt+Up / Alt+Down)."""
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return False
+        row = rows[0].row()
+        target = min(max(0, row + step), self.proxy.rowCount() - 1)
+        if target != row:
+            self.move_row(row, target)
+        return True
+
+    _MOVE_KEYS = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}
+
+    def _is_move_key(self, event) -> bool:
+        return (event.key() in self._MOVE_KEYS
+                and event.modifiers() == Qt.KeyboardModifier.AltModifier
+                and self.view.state() != QAbstractItemView.State.EditingState)
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.view and event.type() in (QEvent.Type.KeyPress,
+                                                 QEvent.Type.ShortcutOverride) and (
+                self._is_move_key(event)):
+            if event.type() == QEvent.Type.KeyPress:
+                self.move_selected(self._MOVE_KEYS[event.key()])
+            event.accept()
+            return True
         if (obj is self.view and event.type() == QEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
                 and self.view.state() != QAbstractItemView.State.EditingState):
