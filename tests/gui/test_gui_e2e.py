@@ -38,6 +38,27 @@ def footage(tmp_path_factory):
     return lib, {name: source_frames(lib / name) for name in START}
 
 
+def check_reel(reel_path, order: list[tuple[str, float, float]], frames: dict) -> None:
+    """The reel holds, piece by piece in ``order`` (video name, in, out), exactly the source
+    frames from the in point to the frame before the out point: checked at each piece's
+    first and last frame against every frame of every source (least squared error)."""
+    import av
+
+    with av.open(str(reel_path)) as c:
+        reel = [f.to_ndarray(format="rgb24").astype(np.float32) for f in c.decode(video=0)]
+    t = 0
+    for name, a, b in order:
+        first, last = frame_index(a, FPS), frame_index(b, FPS) - 1
+        n = last - first + 1
+        for at_reel, want in ((t, first), (t + n - 1, last)):
+            got = {v: best_frame(reel[at_reel], fs) for v, fs in frames.items()}
+            errs = {v: np.mean((reel[at_reel] - frames[v][got[v]]) ** 2) for v in got}
+            video = min(errs, key=errs.get)
+            assert (video, got[video]) == (name, want), (at_reel, name, a, b)
+        t += n
+    assert len(reel) == t  # nothing else in the reel
+
+
 class Session:
     """The window and the real input events an editor gives it."""
 
@@ -126,8 +147,6 @@ def session(qtbot, settings, footage, tmp_path):
 
 def test_an_editor_scrubs_trims_reviews_reorders_and_exports_by_real_input(session,
                                                                            tmp_path):
-    import av
-
     s, win, qtbot = session, session.win, session.qtbot
     count = win.library.find("count.mp4").path
     bars = win.library.find("bars.mp4").path
@@ -214,20 +233,6 @@ def test_an_editor_scrubs_trims_reviews_reorders_and_exports_by_real_input(sessi
     assert blocker.args[0] == "finished", dlg.status.text()
 
     # 6. the reel's frames are the list's: each piece's first and last frame, in order
-    with av.open(str(out)) as c:
-        reel = [f.to_ndarray(format="rgb24").astype(np.float32) for f in c.decode(video=0)]
     names = {bars: "bars.mp4", count: "count.mp4"}
-    t = 0
-    for path, a, b in order:
-        first, last = frame_index(a, FPS), frame_index(b, FPS) - 1
-        n = last - first + 1
-        for at_reel, want in ((t, first), (t + n - 1, last)):
-            got = {name: best_frame(reel[at_reel], frames)
-                   for name, frames in s.frames.items()}
-            errs = {name: np.mean((reel[at_reel] - s.frames[name][got[name]]) ** 2)
-                    for name in got}
-            video = min(errs, key=errs.get)
-            assert (video, got[video]) == (names[path], want), (at_reel, path, a, b)
-        t += n
-    assert len(reel) == t  # nothing else in the reel
+    check_reel(out, [(names[p], a, b) for p, a, b in order], s.frames)
     dlg.close()
