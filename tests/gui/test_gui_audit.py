@@ -265,3 +265,30 @@ def test_the_preview_shows_the_frame_at_the_playhead(qtbot, tmp_path):
         player.sink.videoFrameChanged.disconnect(shown.append)
         assert best_frame(_rgb(player.view.image()), frames) == k  # was k - 1
         assert ph.position == k / 25  # the seek's echo does not move the playhead
+
+
+def test_export_dialog_buttons_stay_put_through_an_export(scored, qtbot, tmp_path):  # noqa: F811
+    from PySide6.QtCore import QPoint
+
+    win, _b = scored
+    dlg = win.open_export()
+    qtbot.waitExposed(dlg)
+    dlg.set_format("csv")
+    dlg.out.setText(str(tmp_path / "reel.csv"))
+    qtbot.wait(20)
+
+    def places():
+        return [(b.text(), b.mapTo(dlg, QPoint(0, 0)), b.isVisible())
+                for b in dlg.buttons.buttons()]
+
+    before, size = places(), dlg.size()
+    with qtbot.waitSignal(dlg.stopped, timeout=30_000):
+        assert dlg.start()
+        qtbot.wait(5)
+        during = places()
+    qtbot.wait(20)
+    after = places()
+    assert "Exported" in dlg.status.text() and dlg.reveal_button.isEnabled()
+    assert before == during == after, (before, during, after)  # was moved by the progress
+    assert dlg.size() == size
+    dlg.close()
