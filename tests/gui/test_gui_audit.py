@@ -292,3 +292,18 @@ def test_export_dialog_buttons_stay_put_through_an_export(scored, qtbot, tmp_pat
     assert before == during == after, (before, during, after)  # was moved by the progress
     assert dlg.size() == size
     dlg.close()
+
+
+def test_starting_find_leaves_a_broken_file_marked_failed(opened, fast_find, qtbot):
+    from avhd_gui.library import VideoState
+
+    win = opened
+    win.find_overrides = {**win.find_overrides, "direct": False, "epochs": 200}
+    assert win.find_highlights()
+    states = {it.name: it.state for it in win.library.items()}
+    assert states["bad.mp4"] is VideoState.FAILED  # was shown as "extracting"
+    assert states["a.mp4"] is VideoState.EXTRACTING
+    assert "not a readable" in win.library.find("bad.mp4").reason
+    with qtbot.waitSignal(win.find_stopped, timeout=20_000):
+        win.cancel_action.trigger()
+    assert win.library.find("bad.mp4").state is VideoState.FAILED
