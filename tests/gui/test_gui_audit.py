@@ -307,3 +307,33 @@ def test_starting_find_leaves_a_broken_file_marked_failed(opened, fast_find, qtb
     with qtbot.waitSignal(win.find_stopped, timeout=20_000):
         win.cancel_action.trigger()
     assert win.library.find("bad.mp4").state is VideoState.FAILED
+
+
+def test_a_stage_that_counts_nothing_still_moves_in_the_status_bar(opened, qtbot):
+    import threading
+
+    win = opened
+    release = threading.Event()
+
+    def clustering_find(inputs, config, *, progress, cancel, **_kwargs):
+        progress(0, 1, "categories: clustering videos")
+        release.wait(3.2)  # a long clustering call that reports nothing until it ends
+        cancel.check()
+
+    views = []
+    win.finder.view_changed.connect(views.append)
+    try:
+        assert win.finder.start(win.library.folder, win.library.paths(), None,
+                                find_fn=clustering_find)
+        qtbot.waitUntil(lambda: any(v.eta == "2 s" for v in views), timeout=10_000)
+        assert win.progress_bar.maximum() == 0  # a busy bar, not a still 0/1
+        assert win.stage_label.text() == "Finding categories"
+        assert "2 s" in win.eta_label.text() and "grouping" in win.eta_label.text()
+        ticks = [v.eta for v in views if v.stage == "categories"]
+        assert "1 s" in ticks and "2 s" in ticks
+        with qtbot.waitSignal(win.find_stopped, timeout=10_000) as blocker:
+            win.cancel_action.trigger()
+            release.set()
+        assert blocker.args[0].status == "cancelled"
+    finally:
+        release.set()
