@@ -32,6 +32,7 @@ from avhd_gui.models import Marks, Playhead
 from avhd_gui.resources import icon
 from avhd_gui.timecode import format_timecode, frame_time
 from avhd_gui.timeline_edit import EditViewBox, SegmentEditor
+from avhd_gui.widgets import ElidedLabel
 from core.artifacts import Segment, VideoHighlights
 
 Y_LABEL_BASE = -0.16  # pseudo-labels are drawn as a band below the score axis
@@ -303,8 +304,8 @@ class TimelineWidget(QWidget):
         self.kept_label.setObjectName("keptLabel")
         self.kept_label.setToolTip("Total duration of the kept segments of this video")
         edit_row.addWidget(self.kept_label)
-        self.info = QLabel(self)
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # shortened with "…" where the row is narrow (it was drawn over the kept duration)
+        self.info = ElidedLabel(self, Qt.TextElideMode.ElideRight)
         self.info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         edit_row.addWidget(self.info, 1)
         self.format_button = QToolButton(self)

@@ -337,3 +337,31 @@ def test_a_stage_that_counts_nothing_still_moves_in_the_status_bar(opened, qtbot
         assert blocker.args[0].status == "cancelled"
     finally:
         release.set()
+
+
+@pytest.fixture
+def app_style(qapp):
+    """The app's style sheet, as the app and its screenshot mode run with."""
+    from avhd_gui.resources import style_sheet
+
+    before = qapp.styleSheet()
+    qapp.setStyleSheet(style_sheet("app"))
+    yield
+    qapp.setStyleSheet(before)
+
+
+def test_the_timeline_row_labels_do_not_draw_over_each_other(app_style, scored,  # noqa: F811
+                                                             qtbot):
+    win, b = scored
+    win.resize(1280, 760)
+    win.selection.toggle_keep(b, 1)  # "Kept … in 2 segments · 1 discarded": a long label
+    win.library.find("b.mp4").highlights.clip_seconds = 2.0  # "16 clips of 2 s"
+    win.select_video(b)
+    qtbot.wait(30)
+    tl = win.timeline
+    assert "1 discarded" in tl.kept_label.text()
+    info = tl.info
+    drawn = getattr(info, "shown_text", info.text)()
+    assert info.fontMetrics().horizontalAdvance(drawn) <= info.contentsRect().width()
+    assert tl.kept_label.geometry().right() < info.geometry().left()
+    assert info.text().endswith("clips of 2 s")  # whole in text() and the tooltip
