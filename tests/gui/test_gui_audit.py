@@ -317,7 +317,7 @@ def test_a_stage_that_counts_nothing_still_moves_in_the_status_bar(opened, qtbot
 
     def clustering_find(inputs, config, *, progress, cancel, **_kwargs):
         progress(0, 1, "categories: clustering videos")
-        release.wait(3.2)  # a long clustering call that reports nothing until it ends
+        release.wait(10)  # a long clustering call that reports nothing until it ends
         cancel.check()
 
     views = []
@@ -325,12 +325,12 @@ def test_a_stage_that_counts_nothing_still_moves_in_the_status_bar(opened, qtbot
     try:
         assert win.finder.start(win.library.folder, win.library.paths(), None,
                                 find_fn=clustering_find)
-        qtbot.waitUntil(lambda: any(v.eta == "2 s" for v in views), timeout=10_000)
+        qtbot.waitUntil(lambda: any(v.eta == "3 s" for v in views), timeout=10_000)
         assert win.progress_bar.maximum() == 0  # a busy bar, not a still 0/1
         assert win.stage_label.text() == "Finding categories"
-        assert "2 s" in win.eta_label.text() and "grouping" in win.eta_label.text()
-        ticks = [v.eta for v in views if v.stage == "categories"]
-        assert "1 s" in ticks and "2 s" in ticks
+        assert "3 s" in win.eta_label.text() and "grouping" in win.eta_label.text()
+        ticks = [v.eta for v in views if v.stage == "categories" and v.eta]
+        assert len(set(ticks)) >= 2  # it moved at least twice while nothing was reported
         with qtbot.waitSignal(win.find_stopped, timeout=10_000) as blocker:
             win.cancel_action.trigger()
             release.set()

@@ -1,9 +1,9 @@
 """The editor session under a real X server (Xvfb) with X input events from xdotool.
 
 Skipped where Xvfb, xdotool or Qt's xcb platform are missing (``apt-get install xvfb
-xdotool libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1``); ``test_gui_e2e.py`` runs the same session with QTest events
-everywhere. The session itself is ``xdo_session.py``, run in its own process on the X
-display; this test checks what it saw and decodes the reel it exported.
+xdotool libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1``); ``test_gui_e2e.py`` runs the same
+session with QTest events everywhere. The session itself is ``xdo_session.py``, run in
+its own process on the X display; this test checks what it saw and decodes its reel.
 """
 
 from __future__ import annotations
