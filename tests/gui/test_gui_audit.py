@@ -58,8 +58,6 @@ def test_raw_cue_scores_are_drawn_and_listed_on_the_videos_scale(qtbot, scored):
 
 def test_the_status_bar_shows_one_counter_per_stage_during_a_trained_find(opened, fast_find,
                                                                           qtbot):
-    from PySide6.QtCore import QTimer
-
     win = opened
     win.find_overrides = {**win.find_overrides, "direct": False, "epochs": 3}
     shown = []
@@ -69,7 +67,8 @@ def test_the_status_bar_shows_one_counter_per_stage_during_a_trained_find(opened
         shown.append((win.stage_label.text(), bar.format(), bar.maximum(),
                       win.eta_label.text()))
 
-    win.finder.progress.connect(lambda *_a: QTimer.singleShot(0, look))
+    # after the window's own slot (connected first): the widgets show this view
+    win.finder.view_changed.connect(lambda _view: look())
     with qtbot.waitSignal(win.find_stopped, timeout=120_000) as blocker:
         assert win.find_highlights()
     assert blocker.args[0].status == "finished"
