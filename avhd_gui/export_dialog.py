@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QThread, QUrl, Signal
+from PySide6.QtCore import Qt, QThread, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -135,8 +135,13 @@ class ExportDialog(QDialog):
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(True)
         self.progress.hide()
+        keep = self.progress.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # its place is kept: the buttons never move
+        self.progress.setSizePolicy(keep)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setMinimumHeight(3 * self.status.fontMetrics().lineSpacing())
         self.buttons = QDialogButtonBox(self)
         self.export_button = self.buttons.addButton("Export",
                                                     QDialogButtonBox.ButtonRole.AcceptRole)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from avhd_gui.editing import reselect
 from avhd_gui.library import LibraryModel, VideoState
 from avhd_gui.models import TargetModel
+from avhd_gui.progress import ProgressView, RunProgress
 from avhd_gui.settings import Target
-from avhd_gui.workers import FindFn, FindWorker, StageEta, format_eta, start_worker
+from avhd_gui.workers import FindFn, FindWorker, start_worker
 from core.artifacts import VideoHighlights
 
 BUSY_TEXT = {  # what a video being processed shows in the library, by stage
@@ -25,15 +27,6 @@ BUSY_TEXT = {  # what a video being processed shows in the library, by stage
     "train": "training",
     "score": "scoring",
 }
-STAGE_TITLES = {
-    "extract": "Extracting features",
-    "categories": "Finding categories",
-    "pseudo": "Pseudo-highlights",
-    "train": "Training",
-    "score": "Scoring",
-}
-
-
 @dataclass
 class RunOutcome:
     """How a run ended: ``status`` is "finished", "cancelled" or "error"."""
@@ -62,12 +55,15 @@ class FindController(QObject):
     Signals:
         running_changed(bool)
         progress(stage_title, detail, eta_text, done, total)
+        view_changed(ProgressView): the same, with the stage's one counter; also every
+            second while a run goes on, so a stage that counts nothing still moves.
         file_failed(path, reason)
         stopped(RunOutcome): after the thread has finished.
     """
 
     running_changed = Signal(bool)
     progress = Signal(str, str, str, int, int)
+    view_changed = Signal(object)
     file_failed = Signal(str, str)
     stopped = Signal(object)
 
@@ -86,7 +82,10 @@ class FindController(QObject):
         #: are never deleted while Qt is still delivering their last signals
         self.last_thread: QThread | None = None
         self.last_worker: FindWorker | None = None
-        self._eta = StageEta()
+        self._run_progress = RunProgress()
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(lambda: self._show(self._run_progress.tick()))
         self._outcome: RunOutcome | None = None
         self._started = 0.0
         self._run_target: Target | None = None
@@ -106,7 +105,8 @@ class FindController(QObject):
         if self.is_running() or not paths:
             return False
         self.reset_edits = reset_edits
-        self._eta = StageEta()
+        self._run_progress = RunProgress(self._durations(paths),
+                                         getattr(config, "clip_seconds", None) or 2.0)
         self._outcome = None
         self._started = time.monotonic()
         self._run_target = self.target.target
@@ -114,6 +114,7 @@ class FindController(QObject):
         self.library.mark_running(paths)
         self.worker = FindWorker(inputs, config, out_dir=out_dir, find_fn=find_fn)
         self.worker.progress.connect(self._on_progress)
+        self.worker.clips.connect(self._on_clips)
         self.worker.video_ready.connect(self._on_video)
         self.worker.file_failed.connect(self._on_failed)
         self.worker.finished.connect(self._on_finished)
@@ -122,14 +123,25 @@ class FindController(QObject):
         self.thread = start_worker(self.worker)
         self.thread.finished.connect(self._on_thread_finished)
         self.running_changed.emit(True)
-        self.progress.emit("Starting", "", "", 0, 0)
+        self._show(ProgressView("", "Starting"))
+        self._ticker.start()
         return True
+
+    def _durations(self, paths: list[str]) -> dict[str, float]:
+        """Probed seconds of footage by file name (the name the engine reports)."""
+        out = {}
+        for p in paths:
+            item = self.library.item(p)
+            if item is not None and item.duration:
+                out[Path(p).name] = float(item.duration)
+        return out
 
     def cancel(self) -> None:
         """Ask the run to stop at its next check (returns at once)."""
         if self.worker is not None:
             self.worker.token.cancel()
-            self.progress.emit("Cancelling", "", "", 0, 0)
+            self._ticker.stop()
+            self._show(ProgressView("", "Cancelling"))
 
     def wait(self, ms: int = 10_000) -> bool:
         """Block until the worker thread has finished (used when closing the window)."""
@@ -142,11 +154,18 @@ class FindController(QObject):
     def _on_progress(self, done: int, total: int, message: str) -> None:
         if self.worker is not None and self.worker.token.cancelled:
             return
-        stage, detail, left = self._eta.update(done, total, message)
-        if stage in BUSY_TEXT:
-            self.library.set_busy_text(BUSY_TEXT[stage])
-        title = STAGE_TITLES.get(stage, stage.capitalize() or "Working")
-        self.progress.emit(title, detail, format_eta(left), done, total)
+        view = self._run_progress.on_progress(done, total, message)
+        if view.stage in BUSY_TEXT:
+            self.library.set_busy_text(BUSY_TEXT[view.stage])
+        self._show(view)
+
+    def _on_clips(self, done: int, total: int, name: str) -> None:
+        if self.worker is not None and not self.worker.token.cancelled:
+            self._show(self._run_progress.on_clips(done, total, name))
+
+    def _show(self, view: ProgressView) -> None:
+        self.progress.emit(view.title, view.detail, view.eta, view.value, view.maximum)
+        self.view_changed.emit(view)
 
     def _on_video(self, vh: VideoHighlights) -> None:
         if self.target.target != self._run_target:
@@ -183,6 +202,7 @@ class FindController(QObject):
 
     def _on_thread_finished(self) -> None:
         outcome = self._outcome or RunOutcome("error", message="the worker stopped early")
+        self._ticker.stop()
         self.library.restore_running()
         self.last_thread, self.last_worker = self.thread, self.worker
         self.worker = None

@@ -209,10 +209,14 @@ class LibraryModel(QAbstractListModel):
                 self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
 
     def mark_running(self, paths: list[str]) -> None:
-        """Mark ``paths`` as being extracted (remembering their state for a cancel)."""
+        """Mark ``paths`` as being extracted (remembering their state for a cancel).
+
+        A file that failed keeps showing why until the run reports on it again (it is
+        retried; a success marks it scored, a failure gives the new reason).
+        """
         for p in paths:
             item = self.item(p)
-            if item is not None:
+            if item is not None and item.state is not VideoState.FAILED:
                 item.previous_state, item.previous_reason = item.state, item.reason
                 self.set_state(p, VideoState.EXTRACTING)
 

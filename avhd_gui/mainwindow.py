@@ -43,6 +43,7 @@ from avhd_gui.segment_list import add_segment_dock
 from avhd_gui.settings import AppSettings, find_config
 from avhd_gui.shot_finder import ShotFinder
 from avhd_gui.timeline import CURVES, TimelineWidget
+from avhd_gui.widgets import ElidedLabel
 from avhd_gui.window_files import FileCommands
 from avhd_gui.workers import Probe, ProbeWorker, start_worker, wait_for_workers
 from core.errors import AvhdError
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 
 #: how long closing the window waits for cancelled workers before it closes anyway
 QUIT_GRACE_MS = 1000
+#: preview and timeline heights of a first launch: the plot gets about 200 px at 760 px
+DEFAULT_SPLIT = [370, 310]
 
 
 def about_html() -> str:
@@ -135,8 +138,8 @@ class MainWindow(FileCommands, QMainWindow):
         self.splitter.setObjectName("centralSplitter")
         self.splitter.addWidget(self.player)
         self.splitter.addWidget(self.timeline)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)  # a taller window grows both alike
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -302,7 +305,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.progress_bar.setMaximumWidth(220)
         self.progress_bar.setTextVisible(True)
         self.progress_bar.hide()
-        self.eta_label = QLabel(self)
+        self.eta_label = ElidedLabel(self)  # a long path or summary never runs off the bar
         self.eta_label.setObjectName("etaLabel")
         sb.addWidget(self.stage_label)
         sb.addWidget(self.progress_bar)
@@ -335,7 +338,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.project.save_failed.connect(self._on_project_save_failed)
         self.timeline.curve_toggled.connect(self.settings.set_curve_visible)
         self.finder.running_changed.connect(self._on_running)
-        self.finder.progress.connect(self._on_progress)
+        self.finder.view_changed.connect(self._on_progress)
         self.finder.file_failed.connect(self._add_problem)
         self.finder.stopped.connect(self._on_find_stopped)
         self.problems.count_changed.connect(
@@ -349,10 +352,13 @@ class MainWindow(FileCommands, QMainWindow):
             self.resize(min(1280, avail.width()), min(780, avail.height()))
             self.resizeDocks([self.library_dock, self.segments_dock], [200, 420],
                              Qt.Orientation.Horizontal)
-            self.splitter.setSizes([420, 240])
+            self.splitter.setSizes(DEFAULT_SPLIT)
         state = self.settings.state()
         if state is not None:
             self.restoreState(state)
+        split = self.settings.splitter_state()
+        if split is not None:
+            self.splitter.restoreState(split)  # the timeline keeps the height it was given
         self.problems_dock.hide()  # shown again when a problem is reported
 
     # --- folder
@@ -606,15 +612,14 @@ class MainWindow(FileCommands, QMainWindow):
         self.progress_bar.setVisible(running)
         self._update_actions()
 
-    def _on_progress(self, stage: str, detail: str, eta: str, done: int, total: int) -> None:
-        self.stage_label.setText(stage)
-        if total > 0:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(min(done, total))
-            self.progress_bar.setFormat(f"{done}/{total}")
-        else:
-            self.progress_bar.setRange(0, 0)  # busy
-        self.eta_label.setText(" · ".join(t for t in (detail, eta) if t))
+    def _on_progress(self, view) -> None:
+        """One counter per stage (:class:`avhd_gui.progress.ProgressView`)."""
+        self.stage_label.setText(view.title)
+        self.progress_bar.setRange(0, max(0, view.maximum))  # 0: a busy bar
+        if view.maximum > 0:
+            self.progress_bar.setValue(min(view.value, view.maximum))
+        self.progress_bar.setFormat(view.counter)
+        self.eta_label.setText(" · ".join(t for t in (view.detail, view.eta) if t))
 
     def _on_find_stopped(self, outcome: RunOutcome) -> None:
         self.stage_label.setText("Ready")
@@ -715,6 +720,7 @@ class MainWindow(FileCommands, QMainWindow):
             self._probe_worker.token.cancel()
         self.player.clear()
         self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.set_splitter_state(self.splitter.saveState())
         left = wait_for_workers(QUIT_GRACE_MS, keep)  # a short grace, never a long join
         if left:
             log.info("closing; %d cancelled task(s) finish in the background", len(left))

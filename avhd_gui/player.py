@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVB
 from avhd_gui.library import format_time
 from avhd_gui.models import Playhead
 from avhd_gui.resources import icon
-from avhd_gui.timecode import step_frames
+from avhd_gui.timecode import frame_index, step_frames
 from core.artifacts import Segment
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,8 @@ class PlayerWidget(QWidget):
         self.fps = 25.0
         self.segments: list[Segment] = []
         self._first_frame = False
+        #: the position last asked of the backend (its echo is not a new playhead time)
+        self._seek_ms: int | None = None
         #: shuttle speed: > 0 playing forward at that rate, < 0 reversing, 0 stopped
         self.shuttle_speed = 0.0
         self._reverse_timer = QTimer(self)
@@ -318,10 +320,23 @@ class PlayerWidget(QWidget):
     # --- signal handlers
     def _on_playhead(self, seconds: float, source: object) -> None:
         if source is not self and self.media is not None and self.path is not None:
-            self.media.setPosition(int(round(seconds * 1000)))
+            self._seek_ms = self.media_ms(seconds)
+            self.media.setPosition(self._seek_ms)
         self._update_time()
 
+    def media_ms(self, seconds: float) -> int:
+        """Where the backend is sent to show the frame at ``seconds``: that frame's middle.
+
+        Asked for a frame's exact start, Qt's FFmpeg backend shows the frame before it, so
+        a trimmed edge or a frame step showed the neighbouring frame.
+        """
+        return int(round((frame_index(seconds, self.fps) + 0.5) / self.fps * 1000))
+
     def _on_media_position(self, ms: int) -> None:
+        if ms == self._seek_ms:  # the echo of a seek: the playhead is already there
+            self._seek_ms = None
+            return
+        self._seek_ms = None
         self.playhead.set_position(ms / 1000.0, self)
 
     def _on_duration(self, ms: int) -> None:

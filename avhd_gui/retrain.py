@@ -55,15 +55,16 @@ class ModelInfo:
                    fine_tuned=bool(info.get("fine_tuned", False)),
                    visual=ckpt.visual_extractor, audio=ckpt.audio_extractor)
 
-    def describe(self) -> str:
-        """``model.pt · 12 videos, 4,310 clips · 2025-03-01 14:02`` (one line)."""
+    def describe(self, short: bool = False) -> str:
+        """``model.pt · 12 videos, 4,310 clips · 2025-03-01 14:02`` (one line);
+        ``short``: ``model.pt · 12 videos``."""
         if not self.path:
             return self.name or "no model"
         parts = [self.name + (" (fine-tuned)" if self.fine_tuned else "")]
         if self.n_videos:
-            parts.append(f"{self.n_videos} video{'s' if self.n_videos != 1 else ''}, "
-                         f"{self.n_clips:,} clips")
-        if self.trained_at:
+            videos = f"{self.n_videos} video{'s' if self.n_videos != 1 else ''}"
+            parts.append(videos if short else f"{videos}, {self.n_clips:,} clips")
+        if self.trained_at and not short:
             parts.append(self.trained_at.replace("T", " ")[:16])
         return " · ".join(parts)
 
@@ -108,8 +109,10 @@ class CurrentModel(QObject):
         self.set(info)
         return info
 
-    def describe(self) -> str:
-        return self.info.describe() if self.info is not None else "none (Find trains one)"
+    def describe(self, short: bool = False) -> str:
+        if self.info is None:
+            return "none (Find trains one)"
+        return self.info.describe(short)
 
     def matches(self, visual: str, audio: str) -> bool:
         """True when the current checkpoint was trained on these feature extractors."""

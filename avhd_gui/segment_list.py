@@ -29,6 +29,7 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from avhd_gui import segments as ops
+from avhd_gui.display import DisplayScale
 from avhd_gui.timecode import format_timecode, parse_timecode
 
 COLUMNS = ("Video", "In", "Out", "Length", "Score", "Keep")
@@ -66,6 +67,7 @@ class SegmentTableModel(QAbstractTableModel):
         self.order: list[tuple[str, float]] = []
         self.rows: list[tuple[str, int]] = []
         self._segs: dict[str, list] = {}
+        self._scales: dict[str, DisplayScale] = {}
         self.last_error = ""
         selection.changed.connect(self.refresh)
         selection.library.highlights_changed.connect(self.refresh)
@@ -74,8 +76,10 @@ class SegmentTableModel(QAbstractTableModel):
 
     def refresh(self, *_args) -> None:
         self.beginResetModel()
-        self._segs = {it.path: self.selection.segments(it.path)
-                      for it in self.selection.library.scored()}
+        scored = self.selection.library.scored()
+        self._segs = {it.path: self.selection.segments(it.path) for it in scored}
+        # scores on the video's display scale, as the timeline draws them
+        self._scales = {it.path: DisplayScale.fit(it.highlights.score) for it in scored}
         rows = [(p, i) for p, segs in self._segs.items() for i in range(len(segs))]
         rank = {k: n for n, k in enumerate(self.order)}
         placed, last = [], -1.0
@@ -158,7 +162,7 @@ class SegmentTableModel(QAbstractTableModel):
             if col == DURATION:
                 return f"{s.duration:.1f} s"
             if col == SCORE:
-                return f"{100 * s.score:.0f}%"
+                return self._scales.get(path, DisplayScale()).percent(s.score)
         if role == Qt.ItemDataRole.ToolTipRole and col == VIDEO:
             return path
         return None
@@ -281,7 +285,9 @@ class SegmentList(QWidget):
             sel.clearSelection()
             return
         vrow = self.view_row(row)
-        if self.view.currentIndex().row() != vrow:
+        # by the selection, not the current index: loading another video clears the
+        # selection first, and the clicked row stayed current but unselected
+        if [r.row() for r in sel.selectedRows()] != [vrow]:
             self.view.selectRow(vrow)
 
     def delete_selected(self) -> bool:
@@ -292,7 +298,32 @@ class SegmentList(QWidget):
         self.selection.delete(path, i, source=self)
         return True
 
+    def move_selected(self, step: int) -> bool:
+        """Move the selected row ``step`` places in the reel order (Alt+Up / Alt+Down)."""
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return False
+        row = rows[0].row()
+        target = min(max(0, row + step), self.proxy.rowCount() - 1)
+        if target != row:
+            self.move_row(row, target)
+        return True
+
+    _MOVE_KEYS = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}
+
+    def _is_move_key(self, event) -> bool:
+        return (event.key() in self._MOVE_KEYS
+                and event.modifiers() == Qt.KeyboardModifier.AltModifier
+                and self.view.state() != QAbstractItemView.State.EditingState)
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.view and event.type() in (QEvent.Type.KeyPress,
+                                                 QEvent.Type.ShortcutOverride) and (
+                self._is_move_key(event)):
+            if event.type() == QEvent.Type.KeyPress:
+                self.move_selected(self._MOVE_KEYS[event.key()])
+            event.accept()
+            return True
         if (obj is self.view and event.type() == QEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
                 and self.view.state() != QAbstractItemView.State.EditingState):

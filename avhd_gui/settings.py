@@ -102,6 +102,15 @@ class AppSettings:
         self._set("window/state", state)
         self.sync()
 
+    def splitter_state(self) -> QByteArray | None:
+        """The preview / timeline split the user left (None at first launch)."""
+        value = self.qs.value("window/splitter")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_splitter_state(self, state: QByteArray) -> None:
+        self._set("window/splitter", state)
+        self.sync()
+
     # folders
     def last_folder(self) -> str:
         return str(self.qs.value("library/last_folder", "") or "")

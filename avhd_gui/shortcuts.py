@@ -26,6 +26,13 @@ TIMELINE_KEYS = [
     ("Scroll the timeline", "Shift+Left, Shift+Right"),
 ]
 
+#: keys the segment list handles while it has the focus
+SEGMENT_LIST_KEYS = [
+    ("Move the selected segment up / down the reel", "Alt+Up, Alt+Down"),
+    ("Delete the selected segment", "Delete, Backspace"),
+    ("Type its in or out point", "F2 or double-click the cell"),
+]
+
 #: mouse gestures on the timeline, listed after the keys
 MOUSE = [
     ("Click or drag on the ruler", "move the playhead (scrub)"),
@@ -75,7 +82,9 @@ class ShortcutsDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 260)
         groups = [*shortcut_rows(menubar), ("Timeline (keys, with the timeline focused)",
-                                            TIMELINE_KEYS), ("Timeline (mouse)", MOUSE)]
+                                            TIMELINE_KEYS),
+                  ("Segment list (keys, with the list focused)", SEGMENT_LIST_KEYS),
+                  ("Timeline (mouse)", MOUSE)]
         for title, rows in groups:
             group = QTreeWidgetItem([title, ""])
             font = group.font(0)

@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 
 from avhd_gui import segments as ops
 from avhd_gui.decimate import line_polyline, step_polyline
+from avhd_gui.display import DisplayScale
 from avhd_gui.library import format_time
 from avhd_gui.models import Marks, Playhead
 from avhd_gui.resources import icon
 from avhd_gui.timecode import format_timecode, frame_time
 from avhd_gui.timeline_edit import EditViewBox, SegmentEditor
+from avhd_gui.widgets import ElidedLabel
 from core.artifacts import Segment, VideoHighlights
 
 Y_LABEL_BASE = -0.16  # pseudo-labels are drawn as a band below the score axis
@@ -64,21 +66,9 @@ SHORT = {"score": "score", "a_ph": "audio recurrence", "v_ph": "visual recurrenc
 
 
 def _display_scale(values: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Values for display in [0, 1]: unchanged when already there, else scaled.
-
-    The scale spans the 2nd to 98th percentile (values beyond are clipped), so a few
-    outliers do not flatten the rest of the curve into a line.
-    """
-    v = np.asarray(values, np.float64)
-    finite = v[np.isfinite(v)]
-    if finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0):
-        return v, False
-    lo, hi = (float(x) for x in np.percentile(finite, [2.0, 98.0]))
-    if hi - lo < 1e-12:
-        lo, hi = float(finite.min()), float(finite.max())
-    if hi - lo < 1e-12:
-        return np.full_like(v, 0.5), True
-    return np.clip((v - lo) / (hi - lo), 0.0, 1.0), True
+    """Values for display in [0, 1] (see :class:`avhd_gui.display.DisplayScale`)."""
+    scale = DisplayScale.fit(values)
+    return scale.apply(values), scale.scaled
 
 
 def timeline_colors(pal: QPalette) -> dict[str, QColor]:
@@ -314,8 +304,8 @@ class TimelineWidget(QWidget):
         self.kept_label.setObjectName("keptLabel")
         self.kept_label.setToolTip("Total duration of the kept segments of this video")
         edit_row.addWidget(self.kept_label)
-        self.info = QLabel(self)
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # shortened with "…" where the row is narrow (it was drawn over the kept duration)
+        self.info = ElidedLabel(self, Qt.TextElideMode.ElideRight)
         self.info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         edit_row.addWidget(self.info, 1)
         self.format_button = QToolButton(self)
@@ -465,7 +455,7 @@ class TimelineWidget(QWidget):
         self._bounds = b
         duration = float(max(vh.duration, b[-1, 1]))
         self._values = {
-            "score": np.asarray(vh.score, np.float64),
+            "score": _display_scale(vh.score)[0],  # a cue's raw score can be any size
             "pseudo": Y_LABEL_BASE
             + (Y_LABEL_TOP - Y_LABEL_BASE) * np.asarray(vh.pseudo_label, np.float64),
         }

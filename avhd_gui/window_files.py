@@ -119,10 +119,11 @@ class FileCommands:
 
     # --- model
     def _on_model_changed(self, info) -> None:
-        self.model_label.setText(f"Model: {self.model.describe()}")
+        # short on the status bar (a long one left no room for messages at 1280 px)
+        self.model_label.setText(f"Model: {self.model.describe(short=True)}")
         tip = "Find Highlights scores with this model; Retrain makes a new one"
         if info is not None and info.path:
-            tip = f"{info.path}\nfeatures: {info.visual} + {info.audio}\n{tip}"
+            tip = f"{self.model.describe()}\n{info.path}\n{tip}"
         self.model_label.setToolTip(tip)
         if hasattr(self, "save_model_action"):
             self._update_actions()

@@ -179,6 +179,7 @@ class FindWorker(QObject):
 
     Signals:
         progress(done, total, message): as reported by the pipeline.
+        clips(done, total, file_name): the clips of the file being extracted.
         video_ready(VideoHighlights): one video's result, as soon as it is ready.
         file_failed(path, reason): one file could not be processed.
         finished(FindResult): the run completed.
@@ -188,6 +189,7 @@ class FindWorker(QObject):
     """
 
     progress = Signal(int, int, str)
+    clips = Signal(int, int, str)
     video_ready = Signal(object)
     file_failed = Signal(str, str)
     finished = Signal(object)
@@ -207,6 +209,9 @@ class FindWorker(QObject):
     def _progress(self, done: int, total: int, message: str) -> None:
         self.progress.emit(int(done), int(total), str(message))
 
+    def _clips(self, done: int, total: int, name: str) -> None:
+        self.clips.emit(int(done), int(total), str(name))
+
     @Slot()
     def run(self) -> None:
         try:
@@ -218,6 +223,7 @@ class FindWorker(QObject):
                 self.config,
                 out_dir=self.out_dir,
                 progress=self._progress,
+                clip_progress=self._clips,
                 cancel=self.token,
                 on_video=self.video_ready.emit,
                 on_error=lambda path, reason: self.file_failed.emit(str(path), str(reason)),
@@ -333,43 +339,3 @@ def start_worker(worker: QObject) -> QThread:
     worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.start()
     return thread
-
-
-class StageEta:
-    """Estimates the time left in the current stage from ``progress`` calls.
-
-    Messages look like ``"extract: clip.mp4"``: the part before the colon is the stage.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self.stage = ""
-        self._start = 0.0
-        self._start_done = 0
-        self._last_done = 0
-
-    def update(self, done: int, total: int, message: str) -> tuple[str, str, float | None]:
-        """Return ``(stage, detail, seconds_left or None)``."""
-        stage, _, detail = message.partition(":")
-        if not _:
-            stage, detail = "", message
-        stage, detail = stage.strip(), detail.strip()
-        now = self._clock()
-        if stage != self.stage or done < self._last_done:
-            self.stage, self._start, self._start_done = stage, now, done
-        self._last_done = done
-        elapsed = now - self._start
-        left = None
-        if total > 0 and done > self._start_done and elapsed > 0.2:
-            rate = (done - self._start_done) / elapsed
-            left = max(0.0, (total - done) / rate)
-        return stage, detail, left
-
-
-def format_eta(seconds: float | None) -> str:
-    """``"about 12 s left"`` / ``"about 3 min left"``; "" when unknown."""
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return f"about {max(1, round(seconds))} s left"
-    return f"about {round(seconds / 60)} min left"

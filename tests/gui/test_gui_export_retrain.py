@@ -127,7 +127,8 @@ def test_retrain_fine_tune_and_model_files(opened, fast_find, qtbot, tmp_path):
     info = win.model.info
     assert info.path.endswith("model.pt") and Path(info.path).is_file()
     assert (info.n_videos, info.n_clips) == (3, 20) and info.trained_at and not info.fine_tuned
-    assert win.model_label.text().startswith("Model: model.pt · 3 videos, 20 clips · ")
+    assert win.model_label.text() == "Model: model.pt · 3 videos"
+    assert "3 videos, 20 clips · " in win.model_label.toolTip()
     vh = win.library.item(b).highlights
     assert vh.model.startswith("trained on this library")  # re-scored by the new network
     if "collapsed" not in vh.model:

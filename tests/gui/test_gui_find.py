@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QThread
 
 from avhd_gui.library import VideoState
+from avhd_gui.progress import RunProgress, format_eta
 from avhd_gui.settings import ModelOptions, Target, find_config
-from avhd_gui.workers import StageEta, format_eta
 from core.selection import selected_duration
 
 pytest.importorskip("core.pipeline")
@@ -139,13 +139,44 @@ def test_find_config_from_options_and_target():
     assert find_config(opts, Target()).direct
 
 
-def test_stage_eta():
-    clock = iter([0.0, 1.0, 2.0, 10.0, 11.0])
-    eta = StageEta(clock=lambda: next(clock))
-    assert eta.update(0, 10, "extract: a.mp4") == ("extract", "a.mp4", None)
-    assert eta.update(1, 10, "extract: b.mp4")[2] == pytest.approx(9.0)
-    stage, detail, left = eta.update(2, 10, "extract: c.mp4")
-    assert left == pytest.approx(8.0)
-    assert eta.update(0, 3, "score: scoring videos")[2] is None  # new stage restarts
+def test_progress_counts_seconds_of_footage_over_the_library():
+    # a 10-minute film after two short clips: the time left follows the footage, so it
+    # does not freeze at the per-file estimate while the film's clips go by
+    now = [0.0]
+    rp = RunProgress({"a.mp4": 5.0, "b.mp4": 5.0, "film.mp4": 600.0}, 2.0,
+                     clock=lambda: now[0])
+    v = rp.on_progress(0, 3, "extract: loading feature extractors")
+    assert v.title == "Extracting features" and "models" in v.detail and v.eta == ""
+    assert v.counter == "0:00 / 10:10 of footage"
+    rp.on_progress(0, 3, "extract: a.mp4")
+    now[0] = 1.0
+    rp.on_clips(3, 3, "a.mp4")
+    rp.on_progress(1, 3, "extract: b.mp4")
+    now[0] = 2.0
+    rp.on_progress(2, 3, "extract: film.mp4")
+    lefts = []
+    for k in range(1, 6):  # the film's clips: 60 s of footage per second
+        now[0] = 2.0 + k
+        v = rp.on_clips(30 * k, 300, "film.mp4")
+        lefts.append(v.eta)
+        assert v.detail == "film.mp4" and v.value == round((10 + 60 * k) * 10)
+    assert v.maximum == 6100 and v.counter == "5:10 / 10:10 of footage"
+    assert len(set(lefts)) == 5, lefts  # it moves with every step
+    assert lefts[-1] == "about 7 s left"  # 300 s of footage left at 310 s in 7 s
+    v = rp.on_progress(3, 3, "extract: ")
+    assert v.value == v.maximum == 6100
+
+
+def test_progress_has_one_counter_per_stage_and_busy_stages_move():
+    now = [0.0]
+    rp = RunProgress({"a.mp4": 4.0}, clock=lambda: now[0])
+    v = rp.on_progress(0, 1, "categories: clustering videos")
+    assert (v.title, v.maximum, v.counter) == ("Finding categories", 0, "")  # busy, not 0/1
+    now[0] = 12.3
+    assert rp.tick().eta == "12 s"  # the clustering stage shows it is alive
+    v = rp.on_progress(2, 20, "train: epoch 1/10")
+    assert (v.counter, v.detail, v.value, v.maximum) == ("epoch 1 of 10", "", 2, 20)
+    v = rp.on_progress(1, 3, "score: a.mp4")
+    assert (v.title, v.counter, v.detail) == ("Scoring", "video 1 of 3", "a.mp4")
     assert format_eta(8.0) == "about 8 s left" and format_eta(None) == ""
     assert format_eta(150) == "about 2 min left"

@@ -144,7 +144,8 @@ def test_library_model_reselects_state_after_cancel():
     lib.set_folder("/x", ["/x/a.mp4", "/x/b.mp4"])
     lib.set_state("/x/b.mp4", VideoState.FAILED, "broken")
     lib.mark_running(lib.paths())
-    assert {it.state for it in lib.items()} == {VideoState.EXTRACTING}
+    # a failed file keeps its state and reason while the run retries it
+    assert [it.state for it in lib.items()] == [VideoState.EXTRACTING, VideoState.FAILED]
     lib.restore_running()
     assert [it.state for it in lib.items()] == [VideoState.NEW, VideoState.FAILED]
     assert lib.item("/x/b.mp4").reason == "broken"
