@@ -70,6 +70,9 @@ class LearnOutcome:
     learner: object
     learning: object  # core.feedback.Learning, or None
     missing: dict[str, str] = field(default_factory=dict)
+    #: the hand-edited videos' scores under the same head (their curves, and the ranking
+    #: of a library reel, then compare like with like; their segments stay as edited)
+    edited: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -113,12 +116,16 @@ class LearnWorker(QObject):
             if learner is None:
                 learner, missing = build_learner(self.job, self.token)
             check_cancel(self.token)
-            learning = None
+            learning, edited = None, {}
             if learner is not None:
+                from core.feedback import apply_head
+
                 priors = {k: v for k, v in self.job.priors.items() if k in learner.z}
                 learning = learner.learn(priors, self.job.feedback)
-            self.finished.emit(LearnOutcome(self.job, learner, learning, missing,
-                                            time.perf_counter() - t0))
+                edited = {k: apply_head(learning.head, learner.z[k], priors[k])
+                          for k in self.job.feedback if k in priors}
+            self.finished.emit(LearnOutcome(self.job, learner, learning, missing=missing,
+                                            edited=edited, seconds=time.perf_counter() - t0))
         except Cancelled:
             self.cancelled.emit()
         except (AvhdError, OSError, ValueError) as exc:
@@ -276,12 +283,11 @@ class LearningController(QObject):
         self._maybe_learn()
 
     def _new_state(self, scores: dict, hash_: str, status: str, summary=None) -> ScoreState:
-        """Show ``scores`` for the unedited videos (the others keep theirs) and record it."""
+        """Show ``scores`` (the unedited videos re-selected from them) and record it."""
         out = {}
         for item in self.library.scored():
-            p = item.path
-            s = item.highlights.score if self.selection.is_edited(p) else scores.get(p)
-            out[p] = s if s is not None else item.highlights.score
+            s = scores.get(item.path)
+            out[item.path] = s if s is not None else item.highlights.score
         state = ScoreState(out, {}, self.window.target.target, hash_, status, summary)
         self._apply(state)
         state.segments = {p: self.selection.segments(p) for p in out
@@ -289,17 +295,18 @@ class LearningController(QObject):
         return state
 
     def _apply(self, state: ScoreState) -> None:
-        """Show ``state``'s scores on the unedited videos, re-selected for the target."""
+        """Show ``state``'s scores; the unedited videos are re-selected for the target."""
         target = self.window.target.target
         changed = []
         for item in self.library.scored():
             p, vh = item.path, item.highlights
             s = state.scores.get(p, self.base.get(p))
-            if self.selection.is_edited(p) or s is None or vh.score is s:
+            if s is None or vh.score is s:
                 continue
             self.shown[p] = s
             self.library.set_highlights(replace(vh, score=s), p)
-            changed.append(p)
+            if not self.selection.is_edited(p):
+                changed.append(p)
         if changed and target.mode == "library":  # every share of the reel moves
             changed = [it.path for it in self.library.scored()
                        if not self.selection.is_edited(it.path)]
@@ -405,7 +412,9 @@ class LearningController(QObject):
             self.states[job.index] = self._new_state(self.base, job.hash, status)
             return
         summary = describe_learning(out.learning, job.feedback)
-        scores = {**self.base, **out.learning.scores} if summary.used else self.base
+        scores = self.base
+        if summary.used:
+            scores = {**self.base, **out.learning.scores, **out.edited}
         self.states[job.index] = self._new_state(scores, job.hash, summary.text(), summary)
         log.info("learning step: %s (%.2f s)", summary.text(), out.seconds)
 
@@ -456,7 +465,7 @@ def add_learning(window) -> LearningController:
     label.setObjectName("learningLabel")
     label.setToolTip("What the scores of the videos you have not edited learned from your "
                      "edits (Highlights ▸ Forget Learning returns to the label-free scores)")
-    window.statusBar().insertPermanentWidget(0, label)
+    window.statusBar().addPermanentWidget(label)
     ctl.status_changed.connect(label.setText)
     act = QAction("&Forget Learning", window)
     act.setShortcut(QKeySequence("Ctrl+Shift+L"))

@@ -77,7 +77,8 @@ class ModelInfo:
                          f"{self.n_clips:,} clips")
         if self.feedback_videos:
             v = "video" if self.feedback_videos == 1 else "videos"
-            parts.append(f"learned from {self.feedback_edits} edits in {self.feedback_videos} "
+            e = "edit" if self.feedback_edits == 1 else "edits"
+            parts.append(f"learned from {self.feedback_edits} {e} in {self.feedback_videos} "
                          f"{v} ({self.feedback_hash or 'no hash'})")
         if self.trained_at:
             parts.append(self.trained_at.replace("T", " ")[:16])
