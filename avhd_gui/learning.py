@@ -17,6 +17,7 @@ Undoing the edit that triggered a step therefore brings back the scores before i
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,7 +29,6 @@ from avhd_gui.editing import reselect
 from avhd_gui.learning_worker import LearnJob, LearnOutcome, LearnWorker
 from avhd_gui.workers import start_worker, wait_for_workers
 from core.artifacts import Segment
-from core.errors import AvhdError
 from core.feedback_session import LearningSummary, describe_learning, feedback_hash
 
 log = logging.getLogger(__name__)
@@ -208,6 +208,15 @@ class LearningController(QObject):
 
     def _apply(self, state: ScoreState) -> None:
         """Show ``state``'s scores; the unedited videos are re-selected for the target."""
+        with self._batch() as touched:
+            self._apply_scores(state, touched)
+        self.shown_hash = state.hash
+        self.summary = state.summary
+        self._set_status(state.status)
+        if touched:
+            self.applied.emit()
+
+    def _apply_scores(self, state: ScoreState, touched: list[str]) -> None:
         target = self.window.target.target
         changed = []
         for item in self.library.scored():
@@ -217,6 +226,7 @@ class LearningController(QObject):
                 continue
             self.shown[p] = s
             self.library.set_highlights(replace(vh, score=s), p)
+            touched.append(p)
             if not self.selection.is_edited(p):
                 changed.append(p)
         if changed and target.mode == "library":  # every share of the reel moves
@@ -232,11 +242,31 @@ class LearningController(QObject):
             if segs != self.selection.segments(p):
                 after[p] = (segs, False)
         self.selection.restore(after)
-        self.shown_hash = state.hash
-        self.summary = state.summary
-        self._set_status(state.status)
-        if changed:
-            self.applied.emit()
+        touched.extend(p for p in after if p not in touched)
+
+    @contextmanager
+    def _batch(self):
+        """Change many videos with the library's and the selection's signals held, then say
+        it once: one repaint of the list, one refresh of the segment list (instead of two per
+        video: a library of 100 videos would otherwise stall for seconds), and the video shown.
+        """
+        touched: list[str] = []
+        lib, sel = self.library.blockSignals(True), self.selection.blockSignals(True)
+        try:
+            yield touched
+        finally:
+            self.library.blockSignals(lib)
+            self.selection.blockSignals(sel)
+        if not touched:
+            return
+        for p in touched:
+            self._on_selection(p)
+        n = self.library.rowCount()
+        self.library.dataChanged.emit(self.library.index(0), self.library.index(n - 1))
+        shown = self.window.current_path
+        first = shown if shown in touched else touched[0]
+        self.library.highlights_changed.emit(first)
+        self.selection.changed.emit(first, None)
 
     # --- following the undo stack
     def _on_index(self, index: int) -> None:
@@ -275,11 +305,17 @@ class LearningController(QObject):
         return True
 
     # --- learning steps
-    def _config(self):
+    def _config(self, build: bool = True):
+        """The find settings of the features (``build=False``: a function making them, so
+        the worker pays the first import of the pipeline, not the main thread)."""
+        from functools import partial
+
         from avhd_gui.settings import find_config
 
         w = self.window
-        return find_config(w.settings.model_options(), w.target.target, **w.find_overrides)
+        make = partial(find_config, w.settings.model_options(), w.target.target,
+                       **dict(w.find_overrides))
+        return make() if build else make
 
     def _maybe_learn(self) -> None:
         """Start a step when the feedback differs from what the scores shown learned from."""
@@ -296,11 +332,7 @@ class LearningController(QObject):
             self._pending = True
             self.worker.token.cancel()
             return
-        try:
-            config = self._config()
-        except (AvhdError, TypeError, ImportError) as exc:
-            self._set_status(f"Learning not possible: {exc}")
-            return
+        config = self._config(build=False)
         paths = [it.path for it in self.library.scored()]
         job = LearnJob(paths, config, {p: self.base[p] for p in paths if p in self.base}, fb, h,
                        self.learner, self._generation, self._index)

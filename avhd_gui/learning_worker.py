@@ -21,7 +21,7 @@ class LearnJob:
     """What a worker needs: read-only copies made in the main thread."""
 
     paths: list[str]
-    config: object
+    config: object  # a FindConfig, or a function making one (in the worker)
     priors: dict[str, np.ndarray]
     feedback: dict
     hash: str
@@ -47,7 +47,8 @@ def build_learner(job: LearnJob, cancel: CancelToken | None = None):
     from core.feedback import LibraryLearner
     from core.feedback_session import cached_features
 
-    feats, missing = cached_features(job.paths, job.config, cancel)
+    config = job.config() if callable(job.config) else job.config
+    feats, missing = cached_features(job.paths, config, cancel)
     for path, (visual, _audio) in list(feats.items()):
         if path in job.priors and len(visual) != len(job.priors[path]):
             missing[path] = "its cached features do not match its scores (run Find Highlights)"
@@ -94,7 +95,7 @@ class LearnWorker(QObject):
                                             edited=edited, seconds=time.perf_counter() - t0))
         except Cancelled:
             self.cancelled.emit()
-        except (AvhdError, OSError, ValueError) as exc:
+        except (AvhdError, OSError, ValueError, TypeError) as exc:
             self.errored.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - learning must never take the app down
             log.warning("learning stopped on an unexpected error", exc_info=True)
