@@ -264,9 +264,10 @@ class LearningController(QObject):
         n = self.library.rowCount()
         self.library.dataChanged.emit(self.library.index(0), self.library.index(n - 1))
         shown = self.window.current_path
-        first = shown if shown in touched else touched[0]
-        self.library.highlights_changed.emit(first)
-        self.selection.changed.emit(first, None)
+        self.library.highlights_changed.emit(shown if shown in touched else touched[0])
+        if shown in touched:  # the timeline and the player follow the selection
+            self.selection.changed.emit(shown, None)
+        self.window.project.schedule()  # the re-selected segments are saved too
 
     # --- following the undo stack
     def _on_index(self, index: int) -> None:

@@ -314,3 +314,19 @@ def test_retrain_trains_with_the_edits_and_the_model_records_them(found, qtbot):
     assert f"learned from {info.feedback_edits} edits in 2 videos" in win.model_label.text()
     _settle(win, qtbot)  # the new scores are label-free again; the edits teach them anew
     assert win.learning.label.text().startswith(("Learned from", "Learning from"))
+
+
+def test_without_cached_features_learning_says_why_and_keeps_the_edits(found, qtbot, tmp_path,
+                                                                         monkeypatch):
+    win = found
+    paths = _paths(win)
+    base = _scores(win)
+    monkeypatch.setenv("AVHD_CACHE_DIR", str(tmp_path / "empty-cache"))  # features gone
+    _review(win, 0)
+    _settle(win, qtbot)
+    _review(win, 1)
+    _settle(win, qtbot)
+    text = win.learning.label.text()
+    assert text.startswith("Learning not possible: ") and "not in the cache" in text, text
+    assert all(_scores(win)[p] is base[p] for p in paths[2:])
+    assert win.selection.is_edited(paths[0]) and win.selection.is_edited(paths[1])
