@@ -395,7 +395,11 @@ class LearningController(QObject):
         if not self.feedback():
             return {}
         written = self.window.project.save()
-        return {"feedback_project": str(written)} if written is not None else {}
+        if written is None:
+            self.window.statusBar().showMessage(
+                "The project could not be saved: Retrain does not use the hand edits", 8000)
+            return {}
+        return {"feedback_project": str(written)}
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.window and event.type() == QEvent.Type.Close:
