@@ -433,4 +433,14 @@ def add_learning(window) -> LearningController:
             menu.insertAction(acts[i + 1] if i + 1 < len(acts) else None, act)
             break
     ctl.label, ctl.forget_action = label, act
+
+    def model_learned(info) -> None:  # after the window's own model label update
+        learned = info.learned() if info is not None else ""
+        if learned:
+            window.model_label.setText(f"{window.model_label.text()} · {learned}")
+            window.model_label.setToolTip(f"{window.model_label.toolTip()}\n"
+                                          f"Trained with the hand edits: {learned}")
+
+    window.model.changed.connect(model_learned)
+    model_learned(window.model.info)
     return ctl

@@ -49,6 +49,15 @@ class ModelInfo:
                 "feedback_videos": int(info.get("feedback_videos", 0) or 0),
                 "feedback_hash": str(info.get("feedback_hash", "") or "")}
 
+    def learned(self) -> str:
+        """``learned from 14 edits in 3 videos (hash 1a2b3c4d5e6f)``; "" without edits."""
+        if not self.feedback_videos:
+            return ""
+        v = "video" if self.feedback_videos == 1 else "videos"
+        e = "edit" if self.feedback_edits == 1 else "edits"
+        return (f"learned from {self.feedback_edits} {e} in {self.feedback_videos} {v} "
+                f"(hash {self.feedback_hash or 'none'})")
+
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> ModelInfo:
         """Read the facts of the checkpoint at ``path``.
@@ -75,11 +84,6 @@ class ModelInfo:
         if self.n_videos:
             parts.append(f"{self.n_videos} video{'s' if self.n_videos != 1 else ''}, "
                          f"{self.n_clips:,} clips")
-        if self.feedback_videos:
-            v = "video" if self.feedback_videos == 1 else "videos"
-            e = "edit" if self.feedback_edits == 1 else "edits"
-            parts.append(f"learned from {self.feedback_edits} {e} in {self.feedback_videos} "
-                         f"{v} ({self.feedback_hash or 'no hash'})")
         if self.trained_at:
             parts.append(self.trained_at.replace("T", " ")[:16])
         return " · ".join(parts)
