@@ -434,10 +434,9 @@ def add_learning(window) -> LearningController:
             break
     ctl.label, ctl.forget_action = label, act
 
-    def model_learned(info) -> None:  # after the window's own model label update
-        learned = info.learned() if info is not None else ""
+    def model_learned(info) -> None:  # after the window's own model label update; the
+        learned = info.learned() if info is not None else ""  # label itself stays short
         if learned:
-            window.model_label.setText(f"{window.model_label.text()} · {learned}")
             window.model_label.setToolTip(f"{window.model_label.toolTip()}\n"
                                           f"Trained with the hand edits: {learned}")
 

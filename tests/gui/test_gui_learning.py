@@ -311,9 +311,8 @@ def test_retrain_trains_with_the_edits_and_the_model_records_them(found, qtbot):
     assert ckpt.info["feedback_videos"] == info.feedback_videos == 2
     assert ckpt.info["feedback_edits"] == info.feedback_edits > 0
     assert info.feedback_hash == feedback_hash(fb) and len(info.feedback_hash) == 12
-    shown = win.model_label.text() + win.model_label.toolTip()
-    assert f"learned from {info.feedback_edits} edits in 2 videos (hash {info.feedback_hash})" \
-        in shown
+    assert (f"Trained with the hand edits: learned from {info.feedback_edits} edits in 2 videos "
+            f"(hash {info.feedback_hash})") in win.model_label.toolTip()
     _settle(win, qtbot)  # the new scores are label-free again; the edits teach them anew
     assert win.learning.label.text().startswith(("Learned from", "Learning from"))
 
