@@ -147,6 +147,9 @@ def run_screenshot(win, args) -> Path:
            and win.current_path not in shots.cuts):  # let the shown video's cuts be drawn
         if _wait(shots.cuts_ready, min(args.timeout, 180)) is None:
             break
+    learning = getattr(win, "learning", None)
+    if learning is not None and learning.is_running():  # the status line says what it learned
+        _wait(learning.idle, min(args.timeout, 120))
     if args.playhead is not None:
         if not win.current_path:
             raise ScreenshotError("--playhead needs a selected video")

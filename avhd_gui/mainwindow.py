@@ -31,6 +31,7 @@ from avhd_gui import __version__
 from avhd_gui.edit_actions import EditActions
 from avhd_gui.editing import SegmentsModel
 from avhd_gui.find import FindController, RunOutcome, reselect
+from avhd_gui.learning import add_learning
 from avhd_gui.library import LibraryModel, VideoState, format_time, scan_folder
 from avhd_gui.models import Marks, Playhead, TargetModel, describe_target
 from avhd_gui.panels import DockMemory, LibraryPanel, ProblemsPanel, TargetControl
@@ -125,6 +126,8 @@ class MainWindow(FileCommands, QMainWindow):
         self._connect()
         self._restore_window()
         self._update_actions()
+        #: scores of the unedited videos learned from the hand edits (avhd_gui.learning)
+        self.learning = add_learning(self)
 
     # --- construction
     def _build_widgets(self) -> None:

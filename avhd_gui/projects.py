@@ -107,6 +107,8 @@ class ProjectController(QObject):
         #: set when a corrupt file could not be moved aside: never write over it
         self.read_only = False
         self._restoring = False
+        #: the feedback of the hand edits by library path (set by avhd_gui.learning)
+        self.feedback_source = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
@@ -288,7 +290,18 @@ class ProjectController(QObject):
             model_path=self.model.path,
             config=config,
             videos=videos,
+            feedback=self._feedback(p),
         )
+
+    def _feedback(self, p: Project) -> dict:
+        """The saved feedback of videos missing now, and the library's feedback now."""
+        if self.feedback_source is None:
+            return dict(p.feedback)
+        out = dict(p.feedback)
+        for item in self.library.items():
+            out.pop(p.key(item.path), None)
+        out.update({p.key(path): fb for path, fb in self.feedback_source().items()})
+        return out
 
     def save(self, path: str | Path | None = None) -> Path | None:
         """Write the project (atomically) to ``path`` or its own path; None on failure."""

@@ -37,6 +37,26 @@ class ModelInfo:
     fine_tuned: bool = False
     visual: str = ""
     audio: str = ""
+    #: the hand edits it was trained with (core.feedback_session.targets_with_feedback)
+    feedback_edits: int = 0
+    feedback_videos: int = 0
+    feedback_hash: str = ""
+
+    @staticmethod
+    def feedback_facts(info: dict) -> dict:
+        """The feedback fields of a checkpoint's ``info``."""
+        return {"feedback_edits": int(info.get("feedback_edits", 0) or 0),
+                "feedback_videos": int(info.get("feedback_videos", 0) or 0),
+                "feedback_hash": str(info.get("feedback_hash", "") or "")}
+
+    def learned(self) -> str:
+        """``learned from 14 edits in 3 videos (hash 1a2b3c4d5e6f)``; "" without edits."""
+        if not self.feedback_videos:
+            return ""
+        v = "video" if self.feedback_videos == 1 else "videos"
+        e = "edit" if self.feedback_edits == 1 else "edits"
+        return (f"learned from {self.feedback_edits} {e} in {self.feedback_videos} {v} "
+                f"(hash {self.feedback_hash or 'none'})")
 
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> ModelInfo:
@@ -53,7 +73,8 @@ class ModelInfo:
                    n_videos=int(info.get("n_videos", 0)), n_clips=int(info.get("n_clips", 0)),
                    trained_at=str(info.get("trained_at", "")),
                    fine_tuned=bool(info.get("fine_tuned", False)),
-                   visual=ckpt.visual_extractor, audio=ckpt.audio_extractor)
+                   visual=ckpt.visual_extractor, audio=ckpt.audio_extractor,
+                   **cls.feedback_facts(info))
 
     def describe(self, short: bool = False) -> str:
         """``model.pt · 12 videos, 4,310 clips · 2025-03-01 14:02`` (one line);
@@ -78,7 +99,8 @@ class ModelInfo:
 
         d = sc.obj(d, "model_info")
         count = lambda v, w: sc.integer(v, w, 0)  # noqa: E731
-        read = {"n_videos": count, "n_clips": count, "fine_tuned": sc.boolean}
+        read = {"n_videos": count, "n_clips": count, "fine_tuned": sc.boolean,
+                "feedback_edits": count, "feedback_videos": count}
         known = {k: read.get(k, sc.string)(d[k], f"model_info.{k}")
                  for k in cls.__dataclass_fields__ if k in d}
         return cls(**known)

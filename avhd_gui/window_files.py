@@ -139,7 +139,8 @@ class FileCommands:
                 n_videos=int(info.get("n_videos", 0)), n_clips=int(info.get("n_clips", 0)),
                 trained_at=str(info.get("trained_at", "")),
                 fine_tuned=bool(info.get("fine_tuned", False)),
-                visual=ckpt.visual_extractor, audio=ckpt.audio_extractor))
+                visual=ckpt.visual_extractor, audio=ckpt.audio_extractor,
+                **ModelInfo.feedback_facts(info)))
         elif ckpt is None and not path:
             self.model.set(ModelInfo(name=DIRECT_MODEL))
 
@@ -212,6 +213,7 @@ class FileCommands:
             overrides["preset"] = preset
         if epochs:
             overrides["epochs"] = int(epochs)
+        overrides.update(self.learning.training_overrides())  # the hand edits as labels
         return self._start_run(paths, overrides, reset_edits=False)
 
     # --- edits

@@ -173,7 +173,7 @@ def _train_model(
         info["fine_tuned_from"] = Path(cfg.init_model).name
     targets = training_targets(lib.direct, cfg.targets, cfg.ph_top)
     if cfg.feedback_project:
-        from core.feedback import targets_with_feedback
+        from core.feedback_session import targets_with_feedback  # + the labels' hash
 
         targets, learned = targets_with_feedback(targets, [f.path for f in feats],
                                                  cfg.feedback_project)

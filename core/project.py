@@ -187,7 +187,7 @@ class Project:
             config=config,
             videos=videos,
             saved_at=_optional(sc.string, d.get("saved_at", ""), "saved_at", "", warnings),
-            feedback=_read_feedback(d.get("feedback")),
+            feedback=_read_feedback(d.get("feedback"), warnings),
         )
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -235,14 +235,16 @@ def summarize(warnings: list[str]) -> str:
     return f"{n} bad part{'s' if n > 1 else ''} of the project skipped: {warnings[0]}{more}"
 
 
-def _read_feedback(raw) -> dict:
-    """The project's feedback entries; a corrupt or foreign one is skipped with a warning."""
+def _read_feedback(raw, warnings: list[str] | None = None) -> dict:
+    """The project's feedback entries; a corrupt or foreign one is skipped with a warning
+    (logged, and a line in ``warnings``)."""
     from core.feedback import VideoFeedback
 
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         log.warning("project feedback is not a mapping; ignored")
+        _note(warnings, "feedback: not a mapping; ignored")
         return {}
     out = {}
     for key, entry in raw.items():
@@ -250,6 +252,7 @@ def _read_feedback(raw) -> dict:
             out[str(key)] = VideoFeedback.from_dict(entry)
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("feedback of %s ignored: %s", key, exc)
+            _note(warnings, f"feedback[{str(key)!r}]: {exc}; ignored")
     return out
 
 
