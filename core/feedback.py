@@ -31,10 +31,12 @@ log = logging.getLogger(__name__)
 
 FEEDBACK_SCHEMA = 1
 #: the blends of the head with the prior tried by the guard (0 = the prior alone)
-BETAS = (0.0, 0.15, 0.3, 0.5, 0.7, 1.0)
+BETAS = (0.0, 0.3, 0.5, 0.7, 1.0)
 #: the head's size and ridge, chosen by the simulation on training videos (docs/results.md)
 DIMS = 32
 L2 = 100.0
+#: pairs per (video, kind of pair) at full weight; a larger block is weighted down to this
+MAX_PAIRS = 2000
 
 
 @dataclass
@@ -154,23 +156,28 @@ def fit_projection(
     return mean.astype(np.float32), basis.astype(np.float32)
 
 
-def _pairs(z: np.ndarray, y: np.ndarray, rng, max_pairs: int) -> np.ndarray:
-    """Differences positive - negative, and positive - unlabelled: the editor reviewed the
-    whole video, so an untouched clip ranks below the clips kept or added (positives are
-    not only the tool's top clips, so negatives must not be either)."""
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    unl = np.flatnonzero(np.isnan(y))
-    out = []
-    for other in (neg, unl):
-        if not len(pos) or not len(other):
+def _pair_moments(z: np.ndarray, y: np.ndarray, max_pairs: int) -> tuple:
+    """Sum of differences and of their outer products over the within-video pairs positive -
+    negative and positive - unlabelled (the editor reviewed the whole video, so an untouched
+    clip ranks below the clips kept or added: positives are not only the tool's top clips, so
+    negatives must not be either), in closed form from each group's moments (every pair, no
+    sampling). A block of more than ``max_pairs`` pairs is weighted down to ``max_pairs``.
+    Returns ``(sum of d, sum of d d^T, pairs)``; ``einsum`` keeps BLAS threads out of it."""
+    k = z.shape[1]
+    s_d, s_dd, count = np.zeros(k), np.zeros((k, k)), 0.0
+    pos = z[y == 1].astype(np.float64)
+    for other in (z[y == 0], z[np.isnan(y)]):
+        n_p, n_o = len(pos), len(other)
+        if not n_p or not n_o:
             continue
-        i = np.repeat(pos, len(other))
-        j = np.tile(other, len(pos))
-        if len(i) > max_pairs:
-            pick = rng.choice(len(i), max_pairs, replace=False)
-            i, j = i[pick], j[pick]
-        out.append(z[i] - z[j])
-    return np.concatenate(out) if out else np.zeros((0, z.shape[1]), z.dtype)
+        other = other.astype(np.float64)
+        wgt = min(1.0, max_pairs / (n_p * n_o))
+        sp, so = pos.sum(axis=0), other.sum(axis=0)
+        gp, go = np.einsum("ij,ik->jk", pos, pos), np.einsum("ij,ik->jk", other, other)
+        s_d += wgt * (n_o * sp - n_p * so)
+        s_dd += wgt * (n_o * gp + n_p * go - np.outer(sp, so) - np.outer(so, sp))
+        count += wgt * n_p * n_o
+    return s_d, s_dd, count
 
 
 def _pointwise(zs: list[np.ndarray], ys: list[np.ndarray], l2: float) -> np.ndarray:
@@ -189,16 +196,18 @@ LEARNERS = ("pairwise", "pointwise")
 def _weights(
     zs: list[np.ndarray], ys: list[np.ndarray], l2: float, seed: int, learner: str = "pairwise"
 ) -> np.ndarray:
-    """Ridge fit of +1 on the within-video differences positive - negative."""
+    """Ridge fit of +1 on the within-video differences positive - negative (closed form over
+    every pair, :func:`_pair_moments`); ``seed`` is kept for the signature (no sampling)."""
     if learner == "pointwise":
         return _pointwise(zs, ys, l2)
-    rng = np.random.default_rng(seed)
-    d = np.concatenate([_pairs(z, y, rng, 2000) for z, y in zip(zs, ys, strict=True)])
     k = zs[0].shape[1]
-    if not len(d):
+    s_d, s_dd, count = np.zeros(k), np.zeros((k, k)), 0.0
+    for z, y in zip(zs, ys, strict=True):
+        d, dd, c = _pair_moments(z, y, MAX_PAIRS)
+        s_d, s_dd, count = s_d + d, s_dd + dd, count + c
+    if not count:
         return np.zeros(k)
-    a = d.T @ d / len(d) + l2 * np.eye(k)
-    return np.linalg.solve(a, d.mean(axis=0))
+    return np.linalg.solve(s_dd / count + l2 * np.eye(k), s_d / count)
 
 
 def blend(prior: np.ndarray, head_scores: np.ndarray, beta: float) -> np.ndarray:
@@ -243,7 +252,7 @@ def _choose_beta(zs, ps, ys, l2, seed, margin, learner) -> tuple[float, dict]:
     for train in _folds(ys, seed):
         w = _weights(zs, train, l2, seed, learner)
         for z, p, y_all, y_tr in zip(zs, ps, ys, train, strict=True):
-            # held out: its labels, and its untouched clips below them (as in _pairs)
+            # held out: its labels, and its untouched clips below them (as in _pair_moments)
             held = np.where(np.isfinite(y_tr), np.nan, np.nan_to_num(y_all, nan=0.0))
             aps = [labelled_ap(blend(p, z @ w, b), held) for b in BETAS]
             if aps[0] is None:
@@ -267,7 +276,7 @@ def fit_head(
     *,
     dims: int = DIMS,
     l2: float = L2,
-    margin: float = 0.005,
+    margin: float = 0.0,
     guard: bool = True,
     learner: str = "pairwise",
     projection: tuple[np.ndarray, np.ndarray] | None = None,
