@@ -6,14 +6,16 @@ inside a discarded segment negatives, inside an added segment positives, and cli
 out of a suggested segment negatives; every other clip carries no label (``nan``).
 
 The learner (:func:`fit_head`, :func:`apply_head`) is a pairwise ranking head: within each
-reviewed video every labelled positive should rank above every labelled negative, so it fits
-``w`` by ridge regression of ``+1`` on the differences ``z_pos - z_neg`` of the clips'
-features (projected on the library's principal components, label-free). A video's new score
-is ``(1 - beta) * rank(prior) + beta * rank(w . z)``, the prior being the label-free score.
+reviewed video every labelled positive should rank above every labelled negative and above
+every untouched clip, so it fits ``w`` by ridge regression of ``+1`` on the differences
+``z_pos - z_other`` of the clips' features (projected on the library's principal components,
+label-free), in closed form over every pair. A video's new score is
+``(1 - beta) * rank(prior) + beta * rank(w . z)``, the prior being the label-free score.
 ``beta`` is chosen on the reviewed videos themselves, leaving one reviewed video out at a
-time: when no ``beta > 0`` ranks the held-out video's edits better than the prior (or fewer
-than two videos were reviewed), the head is not used (``beta = 0``), so learning falls back
-to the label-free scores instead of hurting them. The benchmark simulation
+time: a blend is used only when it ranks the held-out videos' edits better than the prior on
+the mean and on at least three in four of them (both of two); otherwise, or with fewer than
+two reviewed videos, the head is not used (``beta = 0``), so learning falls back to the
+label-free scores instead of hurting them. The benchmark simulation
 (:mod:`core.evaluation.feedback`) and the app run this same code.
 """
 
@@ -37,6 +39,8 @@ DIMS = 32
 L2 = 100.0
 #: pairs per (video, kind of pair) at full weight; a larger block is weighted down to this
 MAX_PAIRS = 2000
+#: the share of held-out reviewed videos on which the guard wants the blend above the prior
+AGREE = 0.75
 
 
 @dataclass
@@ -245,29 +249,38 @@ def _folds(ys: list[np.ndarray], seed: int) -> list[list[np.ndarray]]:
     return [[a], [b]]
 
 
-def _choose_beta(zs, ps, ys, l2, seed, margin, learner) -> tuple[float, dict]:
-    """The blend whose held-out labelled AP is best; 0 unless it beats the prior by ``margin``."""
-    totals = np.zeros(len(BETAS))
-    count = 0
+def _held_out_aps(zs, ps, ys, l2, seed, learner) -> np.ndarray:
+    """Rows: one per held-out video (or half), columns: its AP at each of :data:`BETAS`."""
+    rows = []
     for train in _folds(ys, seed):
         w = _weights(zs, train, l2, seed, learner)
         for z, p, y_all, y_tr in zip(zs, ps, ys, train, strict=True):
             # held out: its labels, and its untouched clips below them (as in _pair_moments)
             held = np.where(np.isfinite(y_tr), np.nan, np.nan_to_num(y_all, nan=0.0))
             aps = [labelled_ap(blend(p, z @ w, b), held) for b in BETAS]
-            if aps[0] is None:
-                continue
-            totals += np.array(aps)
-            count += 1
-    if not count:
+            if aps[0] is not None:
+                rows.append(aps)
+    return np.array(rows, np.float64).reshape(-1, len(BETAS))
+
+
+def _choose_beta(zs, ps, ys, l2, seed, margin, learner) -> tuple[float, dict]:
+    """The blend whose held-out AP is best among those that beat the prior by more than
+    ``margin`` on the mean AND on at least :data:`AGREE` of the held-out videos (both of
+    two); 0 (the prior) when none does."""
+    aps = _held_out_aps(zs, ps, ys, l2, seed, learner)
+    if not len(aps):
         return 0.0, {"cv": "no held-out labels of both kinds"}
     if len(ys) < 2:  # one video's own clips cannot say whether the head carries over
-        return 0.0, {"cv": "needs two reviewed videos", "cv_videos": count}
-    means = totals / count
-    best = int(np.argmax(means))
-    beta = BETAS[best] if means[best] > means[0] + margin else 0.0
+        return 0.0, {"cv": "needs two reviewed videos", "cv_videos": len(aps)}
+    means = aps.mean(axis=0)
+    agree = (aps > aps[:, :1]).mean(axis=0)
+    ok = (means > means[0] + margin) & (agree >= AGREE)
+    ok[0] = False
+    beta = BETAS[int(np.argmax(np.where(ok, means, -np.inf)))] if ok.any() else 0.0
     return beta, {"cv_ap": {str(b): round(float(m), 4) for b, m in zip(BETAS, means, strict=True)},
-                  "cv_videos": count}
+                  "cv_agree": {str(b): round(float(a), 2) for b, a in zip(BETAS, agree,
+                                                                          strict=True)},
+                  "cv_videos": len(aps)}
 
 
 def fit_head(
