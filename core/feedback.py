@@ -263,22 +263,22 @@ def _held_out_aps(zs, ps, ys, l2, seed, learner) -> np.ndarray:
     return np.array(rows, np.float64).reshape(-1, len(BETAS))
 
 
-def _choose_beta(zs, ps, ys, l2, seed, margin, learner) -> tuple[float, dict]:
+def _choose_beta(zs, ps, ys, l2, seed, margin, learner, agree=None) -> tuple[float, dict]:
     """The blend whose held-out AP is best among those that beat the prior by more than
-    ``margin`` on the mean AND on at least :data:`AGREE` of the held-out videos (both of
-    two); 0 (the prior) when none does."""
+    ``margin`` on the mean AND on at least ``agree`` (default :data:`AGREE`) of the held-out
+    videos (both of two); 0 (the prior) when none does."""
     aps = _held_out_aps(zs, ps, ys, l2, seed, learner)
     if not len(aps):
         return 0.0, {"cv": "no held-out labels of both kinds"}
     if len(ys) < 2:  # one video's own clips cannot say whether the head carries over
         return 0.0, {"cv": "needs two reviewed videos", "cv_videos": len(aps)}
     means = aps.mean(axis=0)
-    agree = (aps > aps[:, :1]).mean(axis=0)
-    ok = (means > means[0] + margin) & (agree >= AGREE)
+    share = (aps > aps[:, :1]).mean(axis=0)
+    ok = (means > means[0] + margin) & (share >= (AGREE if agree is None else agree))
     ok[0] = False
     beta = BETAS[int(np.argmax(np.where(ok, means, -np.inf)))] if ok.any() else 0.0
     return beta, {"cv_ap": {str(b): round(float(m), 4) for b, m in zip(BETAS, means, strict=True)},
-                  "cv_agree": {str(b): round(float(a), 2) for b, a in zip(BETAS, agree,
+                  "cv_agree": {str(b): round(float(a), 2) for b, a in zip(BETAS, share,
                                                                           strict=True)},
                   "cv_videos": len(aps)}
 
@@ -290,6 +290,7 @@ def fit_head(
     dims: int = DIMS,
     l2: float = L2,
     margin: float = 0.0,
+    agree: float = AGREE,
     guard: bool = True,
     learner: str = "pairwise",
     projection: tuple[np.ndarray, np.ndarray] | None = None,
@@ -299,7 +300,9 @@ def fit_head(
 
     ``library``: every video's clip matrix (:func:`clip_matrix`), for the label-free
     projection (or ``projection``, :func:`fit_projection`'s result, computed once per library:
-    it needs no label). ``guard=False`` uses beta 0.5 without checking it (comparison only).
+    it needs no label). ``margin`` and ``agree``: how much better on the mean, and on what share
+    of the held-out reviewed videos, a blend must be (:func:`_choose_beta`); ``guard=False``
+    uses beta 0.5 without checking it (comparison only).
     """
     mean, basis = projection or fit_projection(library, dims, seed=seed)
     zs = [(x[: len(y)] - mean) @ basis for x, _, y in reviewed]
@@ -310,7 +313,7 @@ def fit_head(
     if not any((y == 1).any() and not (y == 1).all() for y in ys):
         return Head(mean, basis, np.zeros(basis.shape[1]), 0.0, {**info, "cv": "no pairs"})
     if guard:
-        beta, cv = _choose_beta(zs, ps, ys, l2, seed, margin, learner)
+        beta, cv = _choose_beta(zs, ps, ys, l2, seed, margin, learner, agree)
         info.update(cv)
     else:
         beta = 0.5
