@@ -6,14 +6,16 @@ inside a discarded segment negatives, inside an added segment positives, and cli
 out of a suggested segment negatives; every other clip carries no label (``nan``).
 
 The learner (:func:`fit_head`, :func:`apply_head`) is a pairwise ranking head: within each
-reviewed video every labelled positive should rank above every labelled negative, so it fits
-``w`` by ridge regression of ``+1`` on the differences ``z_pos - z_neg`` of the clips'
-features (projected on the library's principal components, label-free). A video's new score
-is ``(1 - beta) * rank(prior) + beta * rank(w . z)``, the prior being the label-free score.
+reviewed video every labelled positive should rank above every labelled negative and above
+every untouched clip, so it fits ``w`` by ridge regression of ``+1`` on the differences
+``z_pos - z_other`` of the clips' features (projected on the library's principal components,
+label-free), in closed form over every pair. A video's new score is
+``(1 - beta) * rank(prior) + beta * rank(w . z)``, the prior being the label-free score.
 ``beta`` is chosen on the reviewed videos themselves, leaving one reviewed video out at a
-time: when no ``beta > 0`` ranks the held-out video's edits better than the prior (or fewer
-than two videos were reviewed), the head is not used (``beta = 0``), so learning falls back
-to the label-free scores instead of hurting them. The benchmark simulation
+time: a blend is used only when it ranks the held-out videos' edits better than the prior on
+the mean and on at least three in four of them (both of two); otherwise, or with fewer than
+two reviewed videos, the head is not used (``beta = 0``), so learning falls back to the
+label-free scores instead of hurting them. The benchmark simulation
 (:mod:`core.evaluation.feedback`) and the app run this same code.
 """
 
@@ -31,10 +33,14 @@ log = logging.getLogger(__name__)
 
 FEEDBACK_SCHEMA = 1
 #: the blends of the head with the prior tried by the guard (0 = the prior alone)
-BETAS = (0.0, 0.15, 0.3, 0.5, 0.7, 1.0)
+BETAS = (0.0, 0.3, 0.5, 0.7, 1.0)
 #: the head's size and ridge, chosen by the simulation on training videos (docs/results.md)
 DIMS = 32
 L2 = 100.0
+#: pairs per (video, kind of pair) at full weight; a larger block is weighted down to this
+MAX_PAIRS = 2000
+#: the share of held-out reviewed videos on which the guard wants the blend above the prior
+AGREE = 0.75
 
 
 @dataclass
@@ -154,23 +160,28 @@ def fit_projection(
     return mean.astype(np.float32), basis.astype(np.float32)
 
 
-def _pairs(z: np.ndarray, y: np.ndarray, rng, max_pairs: int) -> np.ndarray:
-    """Differences positive - negative, and positive - unlabelled: the editor reviewed the
-    whole video, so an untouched clip ranks below the clips kept or added (positives are
-    not only the tool's top clips, so negatives must not be either)."""
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    unl = np.flatnonzero(np.isnan(y))
-    out = []
-    for other in (neg, unl):
-        if not len(pos) or not len(other):
+def _pair_moments(z: np.ndarray, y: np.ndarray, max_pairs: int) -> tuple:
+    """Sum of differences and of their outer products over the within-video pairs positive -
+    negative and positive - unlabelled (the editor reviewed the whole video, so an untouched
+    clip ranks below the clips kept or added: positives are not only the tool's top clips, so
+    negatives must not be either), in closed form from each group's moments (every pair, no
+    sampling). A block of more than ``max_pairs`` pairs is weighted down to ``max_pairs``.
+    Returns ``(sum of d, sum of d d^T, pairs)``; ``einsum`` keeps BLAS threads out of it."""
+    k = z.shape[1]
+    s_d, s_dd, count = np.zeros(k), np.zeros((k, k)), 0.0
+    pos = z[y == 1].astype(np.float64)
+    for other in (z[y == 0], z[np.isnan(y)]):
+        n_p, n_o = len(pos), len(other)
+        if not n_p or not n_o:
             continue
-        i = np.repeat(pos, len(other))
-        j = np.tile(other, len(pos))
-        if len(i) > max_pairs:
-            pick = rng.choice(len(i), max_pairs, replace=False)
-            i, j = i[pick], j[pick]
-        out.append(z[i] - z[j])
-    return np.concatenate(out) if out else np.zeros((0, z.shape[1]), z.dtype)
+        other = other.astype(np.float64)
+        wgt = min(1.0, max_pairs / (n_p * n_o))
+        sp, so = pos.sum(axis=0), other.sum(axis=0)
+        gp, go = np.einsum("ij,ik->jk", pos, pos), np.einsum("ij,ik->jk", other, other)
+        s_d += wgt * (n_o * sp - n_p * so)
+        s_dd += wgt * (n_o * gp + n_p * go - np.outer(sp, so) - np.outer(so, sp))
+        count += wgt * n_p * n_o
+    return s_d, s_dd, count
 
 
 def _pointwise(zs: list[np.ndarray], ys: list[np.ndarray], l2: float) -> np.ndarray:
@@ -189,16 +200,18 @@ LEARNERS = ("pairwise", "pointwise")
 def _weights(
     zs: list[np.ndarray], ys: list[np.ndarray], l2: float, seed: int, learner: str = "pairwise"
 ) -> np.ndarray:
-    """Ridge fit of +1 on the within-video differences positive - negative."""
+    """Ridge fit of +1 on the within-video differences positive - negative (closed form over
+    every pair, :func:`_pair_moments`); ``seed`` is kept for the signature (no sampling)."""
     if learner == "pointwise":
         return _pointwise(zs, ys, l2)
-    rng = np.random.default_rng(seed)
-    d = np.concatenate([_pairs(z, y, rng, 2000) for z, y in zip(zs, ys, strict=True)])
     k = zs[0].shape[1]
-    if not len(d):
+    s_d, s_dd, count = np.zeros(k), np.zeros((k, k)), 0.0
+    for z, y in zip(zs, ys, strict=True):
+        d, dd, c = _pair_moments(z, y, MAX_PAIRS)
+        s_d, s_dd, count = s_d + d, s_dd + dd, count + c
+    if not count:
         return np.zeros(k)
-    a = d.T @ d / len(d) + l2 * np.eye(k)
-    return np.linalg.solve(a, d.mean(axis=0))
+    return np.linalg.solve(s_dd / count + l2 * np.eye(k), s_d / count)
 
 
 def blend(prior: np.ndarray, head_scores: np.ndarray, beta: float) -> np.ndarray:
@@ -236,29 +249,38 @@ def _folds(ys: list[np.ndarray], seed: int) -> list[list[np.ndarray]]:
     return [[a], [b]]
 
 
-def _choose_beta(zs, ps, ys, l2, seed, margin, learner) -> tuple[float, dict]:
-    """The blend whose held-out labelled AP is best; 0 unless it beats the prior by ``margin``."""
-    totals = np.zeros(len(BETAS))
-    count = 0
+def _held_out_aps(zs, ps, ys, l2, seed, learner) -> np.ndarray:
+    """Rows: one per held-out video (or half), columns: its AP at each of :data:`BETAS`."""
+    rows = []
     for train in _folds(ys, seed):
         w = _weights(zs, train, l2, seed, learner)
         for z, p, y_all, y_tr in zip(zs, ps, ys, train, strict=True):
-            # held out: its labels, and its untouched clips below them (as in _pairs)
+            # held out: its labels, and its untouched clips below them (as in _pair_moments)
             held = np.where(np.isfinite(y_tr), np.nan, np.nan_to_num(y_all, nan=0.0))
             aps = [labelled_ap(blend(p, z @ w, b), held) for b in BETAS]
-            if aps[0] is None:
-                continue
-            totals += np.array(aps)
-            count += 1
-    if not count:
+            if aps[0] is not None:
+                rows.append(aps)
+    return np.array(rows, np.float64).reshape(-1, len(BETAS))
+
+
+def _choose_beta(zs, ps, ys, l2, seed, margin, learner, agree=None) -> tuple[float, dict]:
+    """The blend whose held-out AP is best among those that beat the prior by more than
+    ``margin`` on the mean AND on at least ``agree`` (default :data:`AGREE`) of the held-out
+    videos (both of two); 0 (the prior) when none does."""
+    aps = _held_out_aps(zs, ps, ys, l2, seed, learner)
+    if not len(aps):
         return 0.0, {"cv": "no held-out labels of both kinds"}
     if len(ys) < 2:  # one video's own clips cannot say whether the head carries over
-        return 0.0, {"cv": "needs two reviewed videos", "cv_videos": count}
-    means = totals / count
-    best = int(np.argmax(means))
-    beta = BETAS[best] if means[best] > means[0] + margin else 0.0
+        return 0.0, {"cv": "needs two reviewed videos", "cv_videos": len(aps)}
+    means = aps.mean(axis=0)
+    share = (aps > aps[:, :1]).mean(axis=0)
+    ok = (means > means[0] + margin) & (share >= (AGREE if agree is None else agree))
+    ok[0] = False
+    beta = BETAS[int(np.argmax(np.where(ok, means, -np.inf)))] if ok.any() else 0.0
     return beta, {"cv_ap": {str(b): round(float(m), 4) for b, m in zip(BETAS, means, strict=True)},
-                  "cv_videos": count}
+                  "cv_agree": {str(b): round(float(a), 2) for b, a in zip(BETAS, share,
+                                                                          strict=True)},
+                  "cv_videos": len(aps)}
 
 
 def fit_head(
@@ -267,7 +289,8 @@ def fit_head(
     *,
     dims: int = DIMS,
     l2: float = L2,
-    margin: float = 0.005,
+    margin: float = 0.0,
+    agree: float = AGREE,
     guard: bool = True,
     learner: str = "pairwise",
     projection: tuple[np.ndarray, np.ndarray] | None = None,
@@ -277,7 +300,9 @@ def fit_head(
 
     ``library``: every video's clip matrix (:func:`clip_matrix`), for the label-free
     projection (or ``projection``, :func:`fit_projection`'s result, computed once per library:
-    it needs no label). ``guard=False`` uses beta 0.5 without checking it (comparison only).
+    it needs no label). ``margin`` and ``agree``: how much better on the mean, and on what share
+    of the held-out reviewed videos, a blend must be (:func:`_choose_beta`); ``guard=False``
+    uses beta 0.5 without checking it (comparison only).
     """
     mean, basis = projection or fit_projection(library, dims, seed=seed)
     zs = [(x[: len(y)] - mean) @ basis for x, _, y in reviewed]
@@ -288,7 +313,7 @@ def fit_head(
     if not any((y == 1).any() and not (y == 1).all() for y in ys):
         return Head(mean, basis, np.zeros(basis.shape[1]), 0.0, {**info, "cv": "no pairs"})
     if guard:
-        beta, cv = _choose_beta(zs, ps, ys, l2, seed, margin, learner)
+        beta, cv = _choose_beta(zs, ps, ys, l2, seed, margin, learner, agree)
         info.update(cv)
     else:
         beta = 0.5

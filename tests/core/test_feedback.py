@@ -99,17 +99,91 @@ def test_two_reviewed_videos_lift_the_planted_library():
     assert not one.head.used and np.array_equal(one.scores["v1"], priors["v1"])
 
 
+def _contradicting_library(seed=3):
+    """Reviewed videos 0 and 1 mark opposite directions as highlights (what one teaches hurts
+    the other); videos 2 and 3 have highlights the features do not show. The prior is good
+    (it sees the truth through noise) everywhere."""
+    rng = np.random.default_rng(seed)
+    u = np.zeros(16)
+    u[0] = 1.0
+    videos, priors, truths = {}, {}, {}
+    for i, sign in enumerate((1.0, -1.0, 0.0, 0.0)):
+        truth = np.zeros(80)
+        truth[rng.choice(80, 20, replace=False)] = 1
+        x = rng.standard_normal((80, 16)) + 3.0 * sign * np.outer(truth, u)
+        videos[f"v{i}"] = (x.astype(np.float32), None)
+        priors[f"v{i}"] = truth + 0.8 * rng.standard_normal(80)
+        truths[f"v{i}"] = truth
+    return videos, priors, truths
+
+
 def test_learning_never_uses_a_head_that_does_not_help():
-    rng = np.random.default_rng(3)
-    videos = [(rng.standard_normal((80, 16)).astype(np.float32), None) for _ in range(4)]
-    priors = {f"v{i}": rng.random(80) for i in range(4)}
-    noise = {f"v{i}": VideoFeedback(np.where(rng.random(80) < 0.3,
-                                             (rng.random(80) < 0.5).astype(float), np.nan))
-             for i in range(2)}
-    step = LibraryLearner({f"v{i}": v for i, v in enumerate(videos)}).learn(priors, noise)
-    if not step.head.used:
-        assert all(np.array_equal(step.scores[k], priors[k]) for k in step.scores)
-        assert step.status().endswith("(kept the label-free scores: no gain)")
+    from dataclasses import replace
+
+    from core.feedback import apply_head
+
+    videos, priors, truths = _contradicting_library()
+    fb = {k: simulate_review(priors[k], truths[k]).feedback for k in ("v0", "v1")}
+    learner = LibraryLearner(videos, dims=8)
+    step = learner.learn(priors, fb)
+    assert not step.head.used
+    assert all(np.array_equal(step.scores[k], priors[k]) for k in ("v2", "v3"))
+    assert step.status().endswith("(kept the label-free scores: no gain)")
+    # the case is one where learning hurts: the unguarded head loses AP on the others
+    forced = replace(step.head, beta=0.5)
+    before = np.mean([_ap(priors[k], truths[k]) for k in ("v2", "v3")])
+    after = np.mean([_ap(apply_head(forced, learner.z[k], priors[k]), truths[k])
+                     for k in ("v2", "v3")])
+    assert after < before - 0.02, (before, after)
+
+
+def test_guard_refuses_a_head_that_helps_the_mean_but_not_most_reviewed_videos():
+    """Two reviewed videos whose highlights the features show (and the prior misses), one
+    whose highlights they do not show, like the unreviewed videos: the head lifts the mean
+    held-out AP, so a guard on the mean alone would use it, and it hurts the unreviewed."""
+    from dataclasses import replace
+
+    from core.feedback import apply_head
+
+    rng = np.random.default_rng(0)
+    u = np.zeros(16)
+    u[0] = 1.0
+    videos, priors, truths = {}, {}, {}
+    for i, (sign, noise) in enumerate(((1, 3.0), (1, 3.0), (0, 0.8), (0, 0.8), (0, 0.8))):
+        truth = np.zeros(80)
+        truth[rng.choice(80, 20, replace=False)] = 1
+        x = rng.standard_normal((80, 16)) + 3.0 * sign * np.outer(truth, u)
+        videos[f"v{i}"] = (x.astype(np.float32), None)
+        priors[f"v{i}"] = truth + noise * rng.standard_normal(80)
+        truths[f"v{i}"] = truth
+    fb = {k: simulate_review(priors[k], truths[k]).feedback for k in ("v0", "v1", "v2")}
+    learner = LibraryLearner(videos, dims=8)
+    step = learner.learn(priors, fb)
+    assert not step.head.used
+    cv_ap, agree = step.head.info["cv_ap"], step.head.info["cv_agree"]
+    assert cv_ap["0.3"] > cv_ap["0.0"] and agree["0.3"] < 0.75  # mean up, 2 of 3 videos
+    assert all(np.array_equal(step.scores[k], priors[k]) for k in ("v3", "v4"))
+    forced = replace(step.head, beta=0.3)
+    before = np.mean([_ap(priors[k], truths[k]) for k in ("v3", "v4")])
+    after = np.mean([_ap(apply_head(forced, learner.z[k], priors[k]), truths[k])
+                     for k in ("v3", "v4")])
+    assert after < before - 0.02, (before, after)
+
+
+def test_pairwise_head_in_closed_form_equals_the_explicit_pairs():
+    from core.feedback import _weights
+
+    rng = np.random.default_rng(1)
+    zs = [rng.standard_normal((30, 5)), rng.standard_normal((25, 5))]
+    ys = [np.where(rng.random(30) < 0.5, np.nan, (rng.random(30) < 0.4).astype(float)),
+          np.where(rng.random(25) < 0.5, np.nan, (rng.random(25) < 0.4).astype(float))]
+    d = []  # the O(n^2) definition: every positive minus every negative and unlabelled clip
+    for z, y in zip(zs, ys, strict=True):
+        for i in np.flatnonzero(y == 1):
+            d += [z[i] - z[j] for j in range(len(y)) if not y[j] == 1]
+    d = np.array(d)
+    want = np.linalg.solve(d.T @ d / len(d) + 0.1 * np.eye(5), d.mean(axis=0))
+    assert np.allclose(_weights(zs, ys, 0.1, seed=0), want)
 
 
 def test_project_round_trip_keeps_feedback(tmp_path):
