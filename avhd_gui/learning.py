@@ -21,12 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
-from PySide6.QtWidgets import QLabel
 
 from avhd_gui.editing import reselect
 from avhd_gui.learning_worker import LearnJob, LearnOutcome, LearnWorker
+from avhd_gui.widgets import ElidedLabel
 from avhd_gui.workers import start_worker, wait_for_workers
 from core.artifacts import Segment
 from core.feedback_session import LearningSummary, describe_learning, feedback_hash
@@ -413,10 +413,13 @@ def add_learning(window) -> LearningController:
     """Give ``window`` its learning: the controller, the status line and Forget Learning
     (in the Highlights menu after Retrain, so F1 lists its key)."""
     ctl = LearningController(window)
-    label = QLabel(LABEL_FREE, window)
+    # one fixed width, the longest usual line: longer reasons are shortened with "…" and
+    # shown whole in the tooltip, so the status message keeps its room at 1280 px
+    label = ElidedLabel(window, Qt.TextElideMode.ElideRight)
     label.setObjectName("learningLabel")
-    label.setToolTip("What the scores of the videos you have not edited learned from your "
-                     "edits (Highlights ▸ Forget Learning returns to the label-free scores)")
+    label.setFixedWidth(label.fontMetrics().horizontalAdvance(
+        "Learned from 999 edits in 99 videos") + 8)
+    label.setText(LABEL_FREE)
     window.statusBar().addPermanentWidget(label)
     ctl.status_changed.connect(label.setText)
     act = QAction("&Forget Learning", window)

@@ -575,8 +575,8 @@ class MainWindow(FileCommands, QMainWindow):
         opts = self.settings.model_options()
         overrides = dict(self.find_overrides)
         visual, audio = overrides.get("visual", opts.visual), overrides.get("audio", opts.audio)
-        direct = overrides.get("direct", opts.scoring == "direct")
-        if "model_path" not in overrides and not direct and self.model.matches(visual, audio):
+        if "model_path" not in overrides and self.model.matches(visual, audio):
+            # a model from Retrain scores in either mode
             overrides["model_path"] = self.model.path
         return self._start_run(paths, overrides, reset_edits)
 

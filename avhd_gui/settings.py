@@ -27,7 +27,9 @@ class ModelOptions:
     device: str = "auto"
     preset: str = DEFAULT_PRESET
     clip_seconds: float = DEFAULT_CLIP_SECONDS
-    scoring: str = "model"  # "model": train/score a network; "direct": pseudo-highlights only
+    # "direct" (default): Find scores by the label-free cues (core.scoring.DEFAULT_CUE); a
+    # model from Retrain, when loaded, still scores. "model": Find trains a network too.
+    scoring: str = "direct"
 
 
 @dataclass
@@ -139,7 +141,7 @@ class AppSettings:
             device=str(self.qs.value("find/device", "auto")),
             preset=str(self.qs.value("find/preset", DEFAULT_PRESET)),
             clip_seconds=self._float("find/clip_seconds", DEFAULT_CLIP_SECONDS),
-            scoring="direct" if self.qs.value("find/scoring", "model") == "direct" else "model",
+            scoring="model" if self.qs.value("find/scoring", "direct") == "model" else "direct",
         )
 
     def set_model_options(self, opts: ModelOptions) -> None:

@@ -17,8 +17,8 @@ from avhd_gui.settings import ModelOptions
 
 #: Scoring choices: (ModelOptions.scoring, label).
 SCORING = [
-    ("model", "Trained model (learns from the library; recommended)"),
-    ("direct", "Pseudo-highlights only (no training; fastest)"),
+    ("direct", "Highlight cues (no training; recommended)"),
+    ("model", "Trained model (Find also trains a network on the cues)"),
 ]
 
 

@@ -89,8 +89,12 @@ def test_the_status_bar_shows_one_counter_per_stage_during_a_trained_find(opened
 
 def _message_room(win) -> int:
     """Pixels the status bar has for its message: left of its permanent widgets."""
+    from PySide6.QtWidgets import QLabel
+
+    learning = win.findChild(QLabel, "learningLabel")  # the learning status line
     left = min(w.geometry().left() for w in (win.reel_label, win.model_label,
-                                             win.project_label) if w.isVisible() and w.width())
+                                             win.project_label, learning)
+               if w is not None and w.isVisible() and w.width())
     return left - 8
 
 

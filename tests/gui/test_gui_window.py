@@ -178,9 +178,10 @@ def test_settings_dialog_round_trip(qtbot, settings):
                                   preset=opts.preset, clip_seconds=1.5)
     settings.set_model_options(edited)
     assert settings.model_options() == edited
-    assert edited.scoring == "model" and dlg.preset.isEnabled()
-    dlg.scoring.setCurrentIndex(dlg.scoring.findData("direct"))
-    assert not dlg.preset.isEnabled()  # no training, so no training preset
-    assert dlg.options().scoring == "direct"
+    # the default scores by the cues (issue 12: the network does not beat its own labels)
+    assert edited.scoring == "direct" and not dlg.preset.isEnabled()
+    dlg.scoring.setCurrentIndex(dlg.scoring.findData("model"))
+    assert dlg.preset.isEnabled()  # training, so a training preset
+    assert dlg.options().scoring == "model"
     settings.set_model_options(dlg.options())
-    assert settings.model_options().scoring == "direct"
+    assert settings.model_options().scoring == "model"
