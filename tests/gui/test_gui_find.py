@@ -134,9 +134,9 @@ def test_find_config_from_options_and_target():
     assert cfg.clip_seconds == 1.5 and cfg.target_seconds == 40 and cfg.top_fraction is None
     cfg = find_config(opts, Target(mode="fraction", fraction=0.3), epochs=3)
     assert cfg.top_fraction == 0.3 and cfg.target_seconds is None and cfg.epochs == 3
-    assert not cfg.direct  # default: train a model
-    opts.scoring = "direct"
-    assert find_config(opts, Target()).direct
+    assert cfg.direct  # default: score by the cues, as avhd find does
+    opts.scoring = "model"
+    assert not find_config(opts, Target()).direct
 
 
 def test_progress_counts_seconds_of_footage_over_the_library():
