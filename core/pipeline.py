@@ -37,6 +37,7 @@ from core.scoring import (
     score_library,
     select,
 )
+from core.streaming import VideoView, curves_for
 from core.training import Checkpoint, predict_many, preset, train
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,10 @@ class FindResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _videos(feats: list[ClipFeatures]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    return [(f.visual, f.audio) for f in feats]
+def _videos(feats: list[ClipFeatures]) -> VideoView:
+    """The library's ``(visual, audio)`` per video, read one video at a time when ``feats``
+    are cache-backed (:mod:`core.streaming`)."""
+    return VideoView(feats)
 
 
 def blended_scores(
@@ -219,7 +222,7 @@ def _video_highlights(
         category=int(vs.category),
         segments=segs,
         model=model,
-        has_audio=f.audio is not None,
+        has_audio=f.has_audio,
         cues=dict(vs.curves),
     )
 
@@ -246,7 +249,9 @@ def analyse(
     notes: list[str] = []
     videos = _videos(feats)
     report(progress, 0, 1, "categories: clustering videos")
-    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel)
+    scoring = cfg.scoring()
+    lib = score_library(videos, scoring, signals=[f.signals for f in feats], cancel=cancel,
+                        curves=curves_for(feats, scoring.cues))  # fmt: skip
     cats = lib.reference.categories
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
     report(progress, 1, 1, "pseudo: pseudo-highlights and cues scored")
@@ -465,6 +470,7 @@ def extract_for(
         progress=_prefixed(progress, "extract"),
         clip_progress=clip_progress,
         cancel=cancel,
+        in_memory=False,
     )
     rep.results.extend(skipped)
     return rep

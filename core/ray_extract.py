@@ -1,6 +1,7 @@
 """Feature extraction of a library on a Ray cluster: one task per video (``avhd[ray]``).
 
-The driver finds the videos (``core.extract.find_videos``) and submits one task per file.
+The driver finds the videos (``core.extract.find_videos``, with ``--glob`` and
+``--no-recursive`` as locally) and submits one task per file.
 Each worker process builds the extractors once (by registry name) and runs the same
 per-file code as a local run (``core.extract._extract_one``): it reads and writes the
 content-keyed feature cache at *its* ``AVHD_CACHE_DIR`` (on a shared file system every
@@ -107,14 +108,19 @@ def extract_library_ray(
     clip_seconds: float = 2.0,
     frames_per_clip: int = 1,
     cache: bool = True,
+    glob: str | None = None,
+    recursive: bool = True,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> ExtractReport:
-    """:func:`core.extract.extract_library` with one Ray task per video (see module doc)."""
+    """:func:`core.extract.extract_library` with one Ray task per video (see module doc).
+
+    ``glob``/``recursive`` select the files of a folder as a local run does (the one footage
+    scan, :func:`core.extract.find_videos`)."""
     import ray
 
     _check_settings(clip_seconds, frames_per_clip)
-    videos, skipped = find_videos(inputs)
+    videos, skipped = find_videos(inputs, glob=glob, recursive=recursive)
     if not videos and not skipped:
         raise AvhdError(f"no video files found in {inputs}")
     connect(address, num_workers)
