@@ -11,8 +11,9 @@ dtypes), is treated as a miss and removed.
 
 Features are stored as float16 (:data:`STORE_DTYPE`: half the disk, and half the bytes a
 streamed ``find`` reads per pass); reading widens them to float32, and entries written as
-float32 by earlier versions load unchanged. ``tests/core/test_cache_float16.py`` shows that
-the rounding leaves every cue's scores within cosine 0.9999 and the selected segments equal.
+float32 by earlier versions load unchanged. Per clip the rounded features keep cosine
+>= 0.99999 and every cue's scores cosine >= 0.9999 (``tests/core/test_cache_float16.py``);
+the selection can swap a clip at its edge for one whose score is within the rounding.
 """
 
 from __future__ import annotations
