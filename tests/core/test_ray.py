@@ -91,3 +91,26 @@ def test_cli_extract_and_find_with_ray(tmp_path, synth_media, ray_cluster, capsy
     assert cli.main(["find", str(lib), "--ray", "--direct", "--out", str(tmp_path / "o")]) == 3
     out = capsys.readouterr().out
     assert "1 video(s) scored, 1 failed" in out and (tmp_path / "o").is_dir()
+
+
+@pytest.mark.slow
+def test_ray_honours_glob_and_no_recursive_as_locally(tmp_path, synth_media, ray_cluster, capsys):
+    from core import cli
+    from core.ray_extract import extract_library_ray
+
+    lib = tmp_path / "lib"
+    copy_as(synth_media("a.mp4", duration=2), lib / "a.mp4")
+    copy_as(synth_media("a.mp4", duration=2), lib / "b.mov")
+    copy_as(synth_media("a.mp4", duration=2), lib / "sub" / "c.mp4")
+    for glob, recursive, want in (("*.mp4", True, ["a.mp4", "c.mp4"]),
+                                  (None, False, ["a.mp4", "b.mov"]),
+                                  ("*.mp4", False, ["a.mp4"])):  # fmt: skip
+        got = extract_library_ray(lib, "effnet-lite0", None, cache=False, glob=glob,
+                                  recursive=recursive)  # fmt: skip
+        local = extract_library(lib, get_visual(device="cpu"), None, cache=False, glob=glob,
+                                recursive=recursive)  # fmt: skip
+        assert sorted(r.name for r in got.results) == want
+        assert [r.path for r in got.results] == [r.path for r in local.results]
+    assert cli.main(["extract", str(lib), "--ray", "--no-cache", "--audio", "none",
+                     "--glob", "*.mp4", "--no-recursive"]) == 0  # fmt: skip
+    assert "1 file: 1 processed" in capsys.readouterr().out
