@@ -453,7 +453,7 @@ def extract_for(
             [str(v) for v in videos], cfg.visual, cfg.audio, address=cfg.ray,
             device=cfg.device, backend=cfg.backend, clip_seconds=cfg.clip_seconds,
             frames_per_clip=cfg.frames_per_clip, cache=cfg.use_cache,
-            progress=_prefixed(progress, "extract"), cancel=cancel,
+            progress=_prefixed(progress, "extract"), cancel=cancel, in_memory=False,
         )  # fmt: skip
         rep.results.extend(skipped)
         return rep

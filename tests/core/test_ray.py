@@ -19,13 +19,14 @@ def ray_cluster(tmp_path_factory):
     """A local cluster of 2 workers whose cache (AVHD_CACHE_DIR, passed to them) is a temp dir."""
     from core.ray_extract import connect
 
+    cache = tmp_path_factory.mktemp("ray-cache")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AVHD_CACHE_DIR", str(tmp_path_factory.mktemp("ray-cache")))
+        mp.setenv("AVHD_CACHE_DIR", str(cache))
         try:
             connect(None, num_workers=2)
         except Exception as exc:  # e.g. no shared memory in a sandbox
             pytest.skip(f"a local Ray cluster cannot start here: {exc}")
-    yield
+    yield cache  # the workers' cache (the driver's test cache is another one)
     ray.shutdown()
 
 
@@ -114,3 +115,23 @@ def test_ray_honours_glob_and_no_recursive_as_locally(tmp_path, synth_media, ray
     assert cli.main(["extract", str(lib), "--ray", "--no-cache", "--audio", "none",
                      "--glob", "*.mp4", "--no-recursive"]) == 0  # fmt: skip
     assert "1 file: 1 processed" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_ray_driver_keeps_handles_only_on_a_cache_it_shares(tmp_path, synth_media, ray_cluster,
+                                                            monkeypatch):  # fmt: skip
+    from core.ray_extract import extract_library_ray
+    from core.streaming import CachedFeatures
+
+    lib = tmp_path / "lib"
+    copy_as(synth_media("a.mp4", duration=4), lib / "a.mp4")
+    copy_as(synth_media("silent.mp4", duration=2, audio=None), lib / "b.mp4")
+    private = extract_library_ray(lib, "effnet-lite0", "yamnet", in_memory=False)
+    assert not any(isinstance(f, CachedFeatures) for f in private.features)  # not shared
+    monkeypatch.setenv("AVHD_CACHE_DIR", str(ray_cluster))  # now the driver sees it too
+    shared = extract_library_ray(lib, "effnet-lite0", "yamnet", in_memory=False)
+    assert all(isinstance(f, CachedFeatures) for f in shared.features)
+    assert [r.status for r in shared.results] == ["cached", "cached"]
+    for p, h in zip(private.features, shared.features, strict=True):
+        assert h.path == p.path and h.has_audio == (p.audio is not None)
+        np.testing.assert_array_equal(h.visual, p.visual.astype(np.float16).astype(np.float32))
