@@ -105,12 +105,14 @@ class CachedFeatures:
                             self.signals)  # fmt: skip
 
 
-def in_cache(features: ClipFeatures, entry: str | os.PathLike | None) -> ClipFeatures:
+def in_cache(
+    features: ClipFeatures, entry: str | os.PathLike | None
+) -> ClipFeatures | CachedFeatures:
     """A :class:`CachedFeatures` handle for ``features`` stored at ``entry``, or the features
     themselves when there is no such entry (no cache, or its write failed)."""
     if entry is None or not Path(entry).is_file() or features.n_clips == 0:
         return features
-    return CachedFeatures(entry, features)  # type: ignore[return-value]
+    return CachedFeatures(entry, features)
 
 
 class VideoView(Sequence):
