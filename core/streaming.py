@@ -4,16 +4,18 @@
 2 s clip: about 9 GB per million clips). Now extraction hands back, for each video whose
 features are in the feature cache, a :class:`CachedFeatures` handle: its metadata, clip
 bounds and signals stay in memory (about 40 bytes per clip), its visual and audio arrays
-are read from the cache entry each time they are used and dropped after. The scoring
-engine (:func:`core.scoring.score_library`, which ``find``, ``avhd bench`` and the app
-call) reads the library through :class:`VideoView`, a sequence that loads one video at a
-time, so each pass over the library holds one video's features.
+are read from the cache entry each time they are used and dropped after. ``find``
+(:func:`core.pipeline.analyse`) hands the one scoring engine
+(:func:`core.scoring.score_library`, which ``avhd bench`` and the app call too) a
+:class:`VideoView`, a sequence that loads one video at a time, so each pass over the
+library holds one video's features.
 
 What each cue holds for a library of N clips, V videos and K categories (d = feature dims):
 
 * bounded (per video only): atypicality, activity, novelty, motion, loudness, crowd;
-* bounded (per-category sums, O(K d), streamed): recurrence and contrast (one pass each),
-  centred (two: the library's mean clip, then the per-category sums);
+* bounded (per-category sums, O(K d), streamed): recurrence (one pass), contrast (two: its
+  categories' and the library's centres), centred (two: the library's mean clip, then the
+  per-category sums);
 * not bounded: neighbours keeps every clip's unit features (N d float32); the clustering's
   descriptors are O(V d).
 
@@ -22,7 +24,7 @@ library (recurrence, contrast, centred, neighbours) only when asked for (:func:`
 so the default ``find`` reads the cache twice: descriptors, then scores.
 
 The arithmetic is the in-memory code's (same functions on the same arrays), so streamed
-scores equal in-memory ones (``tests/core/test_streaming.py``, every cue).
+scores equal in-memory ones to float rounding (``tests/core/test_streaming.py``, every cue).
 """
 
 from __future__ import annotations
