@@ -50,7 +50,14 @@ class ClipFeatures:
     def name(self) -> str:
         return Path(self.path).name
 
-    def save_npz(self, path: str | Path) -> Path:
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+    def save_npz(self, path: str | Path, dtype=np.float32) -> Path:
+        """Write atomically; ``dtype`` (float32, or float16 to halve the size) is the features'
+        on-disk type: :meth:`load_npz` gives float32 either way. A float16 entry keeps a
+        feature array as float32 when a value would not fit float16's range."""
         meta = {
             "path": self.path,
             "content_key": self.content_key,
@@ -61,11 +68,11 @@ class ClipFeatures:
         }
         arrays = {
             "bounds": np.asarray(self.bounds, np.float64),
-            "visual": np.asarray(self.visual, np.float32),
+            "visual": _stored(self.visual, dtype),
             "meta": np.array(json.dumps(meta)),
         }
         if self.audio is not None:
-            arrays["audio"] = np.asarray(self.audio, np.float32)
+            arrays["audio"] = _stored(self.audio, dtype)
         for name, values in self.signals.items():
             arrays[f"signal_{name}"] = np.asarray(values, np.float32)
 
@@ -111,11 +118,30 @@ class ClipFeatures:
     def load_npz(cls, path: str | Path) -> ClipFeatures:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            audio = z["audio"] if "audio" in z.files else None
+            audio = stored_features(z, "audio") if "audio" in z.files else None
             signals = {k[7:]: z[k] for k in z.files if k.startswith("signal_")}
             return cls(
-                bounds=z["bounds"], visual=z["visual"], audio=audio, signals=signals, **meta
+                bounds=z["bounds"], visual=stored_features(z, "visual"), audio=audio,
+                signals=signals, **meta,
             )
+
+
+#: largest finite float16 magnitude: features beyond it are stored as float32
+_FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+
+def _stored(x: np.ndarray, dtype) -> np.ndarray:
+    x = np.asarray(x)
+    if np.dtype(dtype) == np.float16 and x.size and np.isfinite(x).all():
+        if float(np.abs(x).max()) <= _FLOAT16_MAX:
+            return x.astype(np.float16)
+    return np.asarray(x, np.float32)
+
+
+def stored_features(npz, name: str) -> np.ndarray:
+    """Feature array ``name`` of an open ``.npz``, as float32 (float16 entries widened)."""
+    x = npz[name]
+    return x.astype(np.float32) if x.dtype == np.float16 else x
 
 
 @dataclass

@@ -8,6 +8,12 @@ or copying a video keeps its entry; editing it, or changing an extractor, makes 
 Entries are written atomically and read with ``allow_pickle=False``; an entry that cannot be
 read, or that reads but does not match the extractors in use (widths, NaN values, clip bounds,
 dtypes), is treated as a miss and removed.
+
+Features are stored as float16 (:data:`STORE_DTYPE`: half the disk, and half the bytes a
+streamed ``find`` reads per pass); reading widens them to float32, and entries written as
+float32 by earlier versions load unchanged. Per clip the rounded features keep cosine
+>= 0.99999 and every cue's scores cosine >= 0.9999 (``tests/core/test_cache_float16.py``);
+the selection can swap a clip at its edge for one whose score is within the rounding.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ log = logging.getLogger(__name__)
 PIPELINE_VERSION = 2
 SAMPLE_BYTES = 1 << 20
 ENV_VAR = "AVHD_CACHE_DIR"
+#: on-disk type of the features in an entry (a value beyond float16's range: float32)
+STORE_DTYPE = np.float16
 
 
 def cache_root() -> Path:
@@ -162,6 +170,10 @@ class FeatureCache:
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = Path(root) if root is not None else cache_root() / "features"
 
+    def entry_path(self, key: str) -> Path:
+        """Where the entry of ``key`` is (or would be) stored."""
+        return self._path(key)
+
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.npz"
 
@@ -202,7 +214,7 @@ class FeatureCache:
         """Store ``features`` under ``key`` atomically; a failed write only logs a warning."""
         entry = self._path(key)
         try:
-            return features.save_npz(entry)
+            return features.save_npz(entry, dtype=STORE_DTYPE)
         except OSError as exc:
             log.warning("could not write cache entry %s: %s", entry, exc)
             return None

@@ -67,16 +67,21 @@ def library_descriptors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Descriptors of every video, and the audio part given to audio-less videos.
 
-    Audio-less videos take the normalised mean audio part of the others.
+    Audio-less videos take the normalised mean audio part of the others. One pass over
+    ``videos`` (a lazily loaded library is read once).
     """
-    audio_parts = [
-        _unit(np.asarray(a, np.float64).mean(axis=0)) for _, a in videos if a is not None and len(a)
-    ]
+    means = [
+        (np.asarray(v, np.float64).mean(axis=0),
+         np.asarray(a, np.float64).mean(axis=0) if a is not None and len(a) else None)
+        for v, a in videos
+    ]  # fmt: skip
+    audio_parts = [_unit(a) for _, a in means if a is not None]
     if audio_parts:
         fill = _unit(np.mean(audio_parts, axis=0))
     else:
         raise ValueError("no video in the library has audio features")
-    return np.stack([video_descriptor(v, a, fill) for v, a in videos]), fill.astype(np.float32)
+    rows = [np.concatenate([_unit(v), _unit(a) if a is not None else fill]) for v, a in means]
+    return np.stack(rows).astype(np.float32), fill.astype(np.float32)
 
 
 @dataclass

@@ -446,12 +446,16 @@ def extract_library(
     progress: ProgressFn | None = None,
     clip_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    in_memory: bool = True,
 ) -> ExtractReport:
     """Extract features of every video in a folder (or list of files), file by file.
 
     A file that fails is recorded with its reason and the batch goes on.
 
     Args:
+        in_memory: ``False``: the features of a file in the cache come back as a
+            :class:`core.streaming.CachedFeatures` handle that reads its entry when used,
+            so the library's features are never all held at once (``find``).
         progress: ``progress(done_files, total_files, file_name)``.
         clip_progress: ``clip_progress(done_clips, total_clips, file_name)`` within a file.
         Other arguments as in :func:`extract_file` and :func:`find_videos`.
@@ -499,8 +503,13 @@ def extract_library(
             rep.results.append(FileResult(str(path), FAILED, reason, seconds=_since(t0)))
             log.debug("extraction of %s failed", path, exc_info=True)
             continue
+        if not in_memory and store is not None:
+            from core.streaming import in_cache
+
+            key = feature_key(feats.content_key, visual, audio, clip_seconds, frames_per_clip)
+            feats = in_cache(feats, store.entry_path(key))
         rep.features.append(feats)
-        note = f"visual only: {feats.audio_missing}" if feats.audio is None else ""
+        note = f"visual only: {feats.audio_missing}" if not feats.has_audio else ""
         note = "; ".join(n for n in (truncation_note(path, feats.bounds, clip_seconds), note) if n)
         rep.results.append(
             FileResult(

@@ -38,6 +38,7 @@ from core.scoring import (
     score_library,
     select,
 )
+from core.streaming import VideoView, curves_for
 from core.training import Checkpoint, predict_many, preset, train
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,10 @@ class FindResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _videos(feats: list[ClipFeatures]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    return [(f.visual, f.audio) for f in feats]
+def _videos(feats: list[ClipFeatures]) -> VideoView:
+    """The library's ``(visual, audio)`` per video, read one video at a time when ``feats``
+    are cache-backed (:mod:`core.streaming`)."""
+    return VideoView(feats)
 
 
 def blended_scores(
@@ -226,7 +229,7 @@ def _video_highlights(
         category=int(vs.category),
         segments=segs,
         model=model,
-        has_audio=f.audio is not None,
+        has_audio=f.has_audio,
         cues=dict(vs.curves),
         shot_cuts=f.cuts,
         shot_snap=cfg.shot_snap if f.cuts is not None else 0.0,
@@ -254,8 +257,9 @@ def analyse(
         raise AvhdError(f"blend must be between 0 and 1, got {cfg.blend}")
     notes: list[str] = []
     videos = _videos(feats)
-    lib = score_library(videos, cfg.scoring(), signals=[f.signals for f in feats], cancel=cancel,
-                        progress=progress)
+    scoring = cfg.scoring()
+    lib = score_library(videos, scoring, signals=[f.signals for f in feats], cancel=cancel,
+                        progress=progress, curves=curves_for(feats, scoring.cues))
     cats = lib.reference.categories
     notes.append(f"pseudo-categories: {cats.note or f'K={cats.k}'}")
     if "auto" in lib.reference.config.cues:
@@ -459,7 +463,7 @@ def extract_for(
             [str(v) for v in videos], cfg.visual, cfg.audio, address=cfg.ray,
             device=cfg.device, backend=cfg.backend, clip_seconds=cfg.clip_seconds,
             frames_per_clip=cfg.frames_per_clip, cache=cfg.use_cache,
-            progress=_prefixed(progress, "extract"), cancel=cancel,
+            progress=_prefixed(progress, "extract"), cancel=cancel, in_memory=False,
         )  # fmt: skip
         rep.results.extend(skipped)
         return rep
@@ -480,6 +484,7 @@ def extract_for(
         progress=clock.on_file,
         clip_progress=clock.on_clip,
         cancel=cancel,
+        in_memory=False,
     )
     rep.results.extend(skipped)
     return rep

@@ -1,13 +1,15 @@
 """Feature extraction of a library on a Ray cluster: one task per video (``avhd[ray]``).
 
-The driver finds the videos (``core.extract.find_videos``) and submits one task per file.
+The driver finds the videos (``core.extract.find_videos``, with ``--glob`` and
+``--no-recursive`` as locally) and submits one task per file.
 Each worker process builds the extractors once (by registry name) and runs the same
 per-file code as a local run (``core.extract._extract_one``): it reads and writes the
 content-keyed feature cache at *its* ``AVHD_CACHE_DIR`` (on a shared file system every
 worker and the driver see one cache, so a later local ``find`` is served from it) and
 returns the features to the driver, which assembles the same :class:`ExtractReport` as
 :func:`core.extract.extract_library`. The features always travel back to the driver: that
-is what ``find`` needs next, and it keeps a cluster without shared storage correct.
+is what ``find`` needs next, and it keeps a cluster without shared storage correct; with
+``in_memory=False`` (``find``) the driver keeps only a handle on an entry it sees itself.
 
 A file that fails is a ``failed`` result with its reason, as locally; a task whose worker
 dies is retried by Ray (``max_retries``); cancel stops waiting within 0.2 s and cancels
@@ -107,14 +109,23 @@ def extract_library_ray(
     clip_seconds: float = 2.0,
     frames_per_clip: int = 1,
     cache: bool = True,
+    glob: str | None = None,
+    recursive: bool = True,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    in_memory: bool = True,
 ) -> ExtractReport:
-    """:func:`core.extract.extract_library` with one Ray task per video (see module doc)."""
+    """:func:`core.extract.extract_library` with one Ray task per video (see module doc).
+
+    ``glob``/``recursive`` select the files of a folder as a local run does (the one footage
+    scan, :func:`core.extract.find_videos`). ``in_memory=False``: a video whose entry the
+    driver sees in its own cache (shared storage) is kept as a
+    :class:`core.streaming.CachedFeatures` handle as each result arrives, so the driver holds
+    no features; without a shared cache the features stay in memory."""
     import ray
 
     _check_settings(clip_seconds, frames_per_clip)
-    videos, skipped = find_videos(inputs)
+    videos, skipped = find_videos(inputs, glob=glob, recursive=recursive)
     if not videos and not skipped:
         raise AvhdError(f"no video files found in {inputs}")
     connect(address, num_workers)
@@ -130,14 +141,27 @@ def extract_library_ray(
             check_cancel(cancel)
             ready, pending = ray.wait(pending, num_returns=1, timeout=0.2)
             for ref in ready:
-                i = refs[ref]
+                i = refs.pop(ref)  # the driver drops the object once it has it
                 done[i] = ray.get(ref)
+                if not in_memory and cache and done[i][0] == "ok":
+                    done[i] = ("ok", _held(done[i][1], spec, clip_seconds, frames_per_clip),
+                               *done[i][2:])  # fmt: skip
                 report(progress, len(done), len(videos), videos[i].name)
     except Cancelled:
         for ref in pending:
             ray.cancel(ref, force=True)
         raise
     return _report(videos, skipped, done, visual, audio, clip_seconds, frames_per_clip, cache)
+
+
+def _held(feats, spec: tuple, clip_seconds: float, frames_per_clip: int):
+    """``feats`` as a handle on the driver's cache entry, when the driver sees one."""
+    from core.cache import FeatureCache, feature_key
+    from core.streaming import in_cache
+
+    visual, audio = _extractors(spec)
+    key = feature_key(feats.content_key, visual, audio, clip_seconds, frames_per_clip)
+    return in_cache(feats, FeatureCache().entry_path(key))
 
 
 def _report(videos, skipped, done, visual, audio, clip_seconds, frames_per_clip, cache):
@@ -155,7 +179,7 @@ def _report(videos, skipped, done, visual, audio, clip_seconds, frames_per_clip,
         _, feats, cached, secs = out
         feats.path = str(path)
         rep.features.append(feats)
-        note = f"visual only: {feats.audio_missing}" if feats.audio is None else ""
+        note = f"visual only: {feats.audio_missing}" if not feats.has_audio else ""
         rep.results.append(FileResult(
             str(path), CACHED if cached else PROCESSED, note, n_clips=feats.n_clips,
             duration=round(float(feats.bounds[-1, 1]), 3), seconds=round(secs, 3),

@@ -198,7 +198,7 @@ def _score_video(
     curves: bool = True,
 ) -> VideoScores:
     wanted = [n for n in CURVES if n not in _FITTED_CUES or n in ref.fitted]  # old models
-    wanted = wanted if curves else []
+    wanted = [n for n in wanted if _wants(curves, n)]
     cues = {}
     for n in dict.fromkeys([*ref.config.cues, *wanted]):
         cue = _cue(ref, n, video, category, signals, member)
@@ -220,6 +220,11 @@ def _score_video(
 
 #: cues fitted on the library (the others read one video only)
 _FITTED_CUES = ("recurrence", "contrast", "centred", "neighbours", "auto")
+
+
+def _wants(curves: bool | tuple[str, ...], name: str) -> bool:
+    """``curves``: every cue's curve (``True``), none (``False``) or those named."""
+    return curves if isinstance(curves, bool) else name in curves
 
 
 def fit_reference(
@@ -256,7 +261,7 @@ def fit_reference(
     fitted = {
         n: get_scorer(n, config.similarity, config.ph_modality).fit(videos, labels)
         for n in _FITTED_CUES
-        if curves or n in config.cues
+        if _wants(curves, n) or n in config.cues
     }
     return Reference(cats, fill, fitted, config), labels
 
@@ -296,7 +301,8 @@ def score_library(
         categories: each video's category, instead of clustering (the real-category
             ablation of the benchmarks).
         signals: each video's extraction signals (motion, loudness), when it has them.
-        curves: also every other cue's curve (``False``: the configured cue(s) only).
+        curves: also every other cue's curve (``False``: the configured cue(s) only; a tuple:
+            those named, e.g. :func:`core.streaming.curves_for` for a large library).
         cancel: checked while clustering (:class:`core.progress.CancelToken`).
         progress: the clustering's steps (:func:`core.clustering.fit_categories`).
     """

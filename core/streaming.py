@@ -1,157 +1,161 @@
-"""The method's unsupervised part on a library too large to hold in memory.
+"""Find's features without holding them: cache-backed handles and a lazy view of a library.
 
-``pseudo_highlights`` (core.pseudo) wants every clip's features at once: 1280 + 1024 float32
-per 2 s clip, about 9 GB per million clips. Here the features are read one video at a time
-from their ``.npz`` files (the feature cache's entries), in two passes:
+``find`` used to hold every clip's features of the library at once (1280 + 1024 float32 per
+2 s clip: about 9 GB per million clips). Now extraction hands back, for each video whose
+features are in the feature cache, a :class:`CachedFeatures` handle: its metadata, clip
+bounds and signals stay in memory (about 40 bytes per clip), its visual and audio arrays
+are read from the cache entry each time they are used and dropped after. ``find``
+(:func:`core.pipeline.analyse`) hands the one scoring engine
+(:func:`core.scoring.score_library`, which ``avhd bench`` and the app call too) a
+:class:`VideoView`, a sequence that loads one video at a time, so each pass over the
+library holds one video's features.
 
-1. per video: the mean visual and audio feature (the clustering descriptor) and the sum of
-   its prepared rows (``core.pseudo._prepare``) per modality; then UMAP + K-means on the
-   descriptors (``core.clustering``), and each category's centre from its videos' sums;
-2. per video again: A-PH / V-PH / AV-PH against its category's centre, the pseudo-labels,
-   and the selected segments (``core.selection``); only the per-clip scores are kept.
+What each cue holds for a library of N clips, V videos and K categories (d = feature dims):
 
-Memory is ``O(V * (dv + da))`` for V videos plus a few float64 per clip, independent of how
-many clips each video has. The arithmetic is the same as :func:`core.pseudo.
-pseudo_highlights` (same per-video sums, summed in the same order), so the scores are equal
-to it (``tests/core/test_streaming.py``).
+* bounded (per video only): atypicality, activity, novelty, motion, loudness, crowd;
+* bounded (per-category sums, O(K d), streamed): recurrence (one pass), contrast (two: its
+  categories' and the library's centres), centred (two: the library's mean clip, then the
+  per-category sums);
+* not bounded: neighbours keeps every clip's unit features (N d float32); the clustering's
+  descriptors are O(V d).
+
+A library above :data:`LARGE_LIBRARY_CLIPS` clips computes the curves of cues fitted on the
+library (recurrence, contrast, centred, neighbours) only when asked for (:func:`curves_for`),
+so the default ``find`` reads the cache twice: descriptors, then scores.
+
+The arithmetic is the in-memory code's (same functions on the same arrays), so streamed
+scores equal in-memory ones to float rounding (``tests/core/test_streaming.py``, every cue).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from core.artifacts import ClipFeatures, Segment
-from core.clustering import Categories, _unit, fit_categories
-from core.pseudo import _prepare, combine_modalities, top_fraction_labels
-from core.selection import select_segments
+from core.artifacts import ClipFeatures, stored_features
+from core.errors import FeatureError
+
+VideoFeatures = tuple[np.ndarray, np.ndarray | None]
+#: above this many clips in a library, ``find`` leaves out the curves of cues whose fitted
+#: state grows with the library (neighbours) unless that cue is the one asked for
+LARGE_LIBRARY_CLIPS = 200_000
 
 
-@dataclass
-class VideoSummary:
-    """Pass-1 result of one video: what clustering and the category centres need."""
+class CachedFeatures:
+    """One video's :class:`ClipFeatures` whose feature arrays stay in a cache entry.
 
-    n_clips: int
-    mean_visual: np.ndarray  # (dv,) float64
-    mean_audio: np.ndarray | None  # (da,) float64
-    sum_visual: np.ndarray  # (dv,) float64 sum of prepared rows
-    sum_audio: np.ndarray | None
-
-
-@dataclass
-class StreamedResult:
-    """Outcome of :func:`stream_library`: categories and per-video scores and segments."""
-
-    categories: Categories
-    av_ph: list[np.ndarray]
-    labels: list[np.ndarray]
-    segments: list[list[Segment]]
-
-
-def _load(path: str | os.PathLike) -> ClipFeatures:
-    return ClipFeatures.load_npz(path)
-
-
-def summarise(f: ClipFeatures, similarity: str) -> VideoSummary:
-    """Pass 1 for one video."""
-    v = _prepare(f.visual, similarity)
-    a = _prepare(f.audio, similarity) if f.audio is not None else None
-    return VideoSummary(
-        n_clips=f.n_clips,
-        mean_visual=np.asarray(f.visual, np.float64).mean(axis=0),
-        mean_audio=np.asarray(f.audio, np.float64).mean(axis=0) if f.audio is not None else None,
-        sum_visual=v.sum(axis=0, dtype=np.float64),
-        sum_audio=a.sum(axis=0, dtype=np.float64) if a is not None else None,
-    )
-
-
-def descriptors(summaries: Sequence[VideoSummary]) -> np.ndarray:
-    """The clustering descriptors, as :func:`core.clustering.library_descriptors` makes them."""
-    audio_parts = [_unit(s.mean_audio) for s in summaries if s.mean_audio is not None]
-    if not audio_parts:
-        raise ValueError("no video in the library has audio features")
-    fill = _unit(np.mean(audio_parts, axis=0))
-    rows = [
-        np.concatenate([_unit(s.mean_visual), _unit(s.mean_audio) if s.mean_audio is not None
-                        else fill]).astype(np.float32)
-        for s in summaries
-    ]  # fmt: skip
-    return np.stack(rows)
-
-
-def centres(
-    summaries: Sequence[VideoSummary], labels: np.ndarray
-) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
-    """Per category: the mean prepared visual row and mean prepared audio row."""
-    out = {}
-    for c in np.unique(labels):
-        members = [summaries[i] for i in np.flatnonzero(labels == c)]
-        n_v = sum(s.n_clips for s in members)
-        cv = np.sum([s.sum_visual for s in members], axis=0) / max(n_v, 1)
-        with_audio = [s for s in members if s.sum_audio is not None]
-        ca = None
-        if with_audio:
-            n_a = sum(s.n_clips for s in with_audio)
-            ca = np.sum([s.sum_audio for s in with_audio], axis=0) / max(n_a, 1)
-        out[int(c)] = (cv, ca)
-    return out
-
-
-def score_video(
-    f: ClipFeatures,
-    centre: tuple[np.ndarray, np.ndarray | None],
-    similarity: str,
-    modality: str,
-    top: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pass 2 for one video: AV-PH and pseudo-labels (as core.pseudo computes them)."""
-    p = _prepare(f.visual, similarity)
-    v = (p @ centre[0].astype(p.dtype)).astype(np.float64)
-    a = None
-    if f.audio is not None and centre[1] is not None:
-        q = _prepare(f.audio, similarity)
-        a = (q @ centre[1].astype(q.dtype)).astype(np.float64)
-    av = combine_modalities(a, v, modality)
-    return av, top_fraction_labels(av, top)
-
-
-def stream_library(
-    entries: Sequence[str | os.PathLike],
-    *,
-    similarity: str = "dot",
-    modality: str = "visual",
-    ph_top: float = 0.5,
-    top_fraction: float = 0.2,
-    k_min: int = 2,
-    k_max: int = 15,
-    seed: int = 0,
-    cancel=None,
-) -> StreamedResult:
-    """Categories, pseudo-highlights and ``--direct`` segments of the videos in ``entries``.
-
-    Args:
-        entries: one ``ClipFeatures`` ``.npz`` per video (e.g. feature-cache entries).
-        similarity, modality, ph_top: as in :func:`core.pseudo.pseudo_highlights`.
-        top_fraction: share of each video selected (:func:`core.selection.select_segments`).
+    Quacks like ``ClipFeatures`` (``path``, ``name``, ``n_clips``, ``bounds``, ``signals``,
+    ``visual``, ``audio``, ...); ``visual``/``audio`` read the entry on every access.
     """
-    from core.progress import check_cancel
 
-    summaries = []
-    for path in entries:
-        check_cancel(cancel)
-        summaries.append(summarise(_load(path), similarity))
-    cats = fit_categories(descriptors(summaries), k_min, k_max, seed=seed, cancel=cancel)
-    cent = centres(summaries, cats.labels)
-    del summaries
-    av_ph, labels, segments = [], [], []
-    for path, c in zip(entries, cats.labels, strict=True):
-        check_cancel(cancel)
-        f = _load(path)
-        av, lab = score_video(f, cent[int(c)], similarity, modality, ph_top)
-        av_ph.append(av)
-        labels.append(lab)
-        segments.append(select_segments(f.bounds, av, top_fraction=top_fraction, tiebreak=av))
-    return StreamedResult(cats, av_ph, labels, segments)
+    def __init__(self, entry: str | os.PathLike, features: ClipFeatures) -> None:
+        self.entry = Path(entry)
+        self.path = features.path
+        self.content_key = features.content_key
+        self.clip_seconds = features.clip_seconds
+        self.bounds = features.bounds
+        self.visual_extractor = features.visual_extractor
+        self.audio_extractor = features.audio_extractor
+        self.audio_missing = features.audio_missing
+        self.signals = features.signals
+        self.has_audio = features.audio is not None
+        self._dims = (features.visual.shape[1],
+                      features.audio.shape[1] if features.audio is not None else 0)  # fmt: skip
+
+    @property
+    def n_clips(self) -> int:
+        return int(len(self.bounds))
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def visual(self) -> np.ndarray:
+        return self.arrays(audio=False)[0]
+
+    @property
+    def audio(self) -> np.ndarray | None:
+        return self.arrays(visual=False)[1] if self.has_audio else None
+
+    def arrays(self, visual: bool = True, audio: bool = True) -> VideoFeatures:
+        """``(visual, audio)`` read from the entry as float32 (a part not asked for: None).
+
+        Raises:
+            FeatureError: the entry is gone or no longer holds these features.
+        """
+        try:
+            with np.load(self.entry, allow_pickle=False) as z:
+                v = stored_features(z, "visual") if visual else None
+                a = stored_features(z, "audio") if audio and self.has_audio else None
+        except Exception as exc:  # removed, truncated or replaced while find ran
+            raise FeatureError(f"{self.name}: its feature cache entry {self.entry.name} can no "
+                               f"longer be read ({exc}); run again") from exc  # fmt: skip
+        for x, dim in ((v, self._dims[0]), (a, self._dims[1])):
+            if x is not None and x.shape != (self.n_clips, dim):
+                raise FeatureError(f"{self.name}: its feature cache entry changed while in use")
+        return v, a
+
+    def load(self) -> ClipFeatures:
+        """The features in memory."""
+        v, a = self.arrays()
+        return ClipFeatures(self.path, self.content_key, self.clip_seconds, self.bounds, v, a,
+                            self.visual_extractor, self.audio_extractor, self.audio_missing,
+                            self.signals)  # fmt: skip
+
+
+def in_cache(
+    features: ClipFeatures, entry: str | os.PathLike | None
+) -> ClipFeatures | CachedFeatures:
+    """A :class:`CachedFeatures` handle for ``features`` stored at ``entry``, or the features
+    themselves when there is no such entry (no cache, or its write failed)."""
+    if entry is None or not Path(entry).is_file() or features.n_clips == 0:
+        return features
+    return CachedFeatures(entry, features)
+
+
+class VideoView(Sequence):
+    """``(visual, audio)`` per video of a library, loaded when asked for (one at a time).
+
+    In-memory :class:`ClipFeatures` are served as they are; :class:`CachedFeatures` are read
+    from their entries. The last video read is kept, so ``view[i]`` twice reads once.
+    """
+
+    def __init__(self, feats: Sequence) -> None:
+        self._feats = list(feats)
+        self._last: tuple[int, VideoFeatures] | None = None
+
+    def __len__(self) -> int:
+        return len(self._feats)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return VideoView(self._feats[i])
+        i = range(len(self._feats))[i]
+        if self._last is not None and self._last[0] == i:
+            return self._last[1]
+        f = self._feats[i]
+        pair = f.arrays() if isinstance(f, CachedFeatures) else (f.visual, f.audio)
+        if isinstance(f, CachedFeatures):
+            self._last = (i, pair)
+        return pair
+
+    def __iter__(self) -> Iterator[VideoFeatures]:
+        for i in range(len(self._feats)):
+            yield self[i]
+        self._last = None
+
+
+def curves_for(feats: Sequence, cues: Sequence[str]) -> bool | tuple[str, ...]:
+    """The cue curves ``find`` computes beside ``cues``: all (``True``) for a library of up to
+    :data:`LARGE_LIBRARY_CLIPS` clips; above it only the per-video cues (each cue fitted on
+    the library costs one or two more passes over the cache, and neighbours is unbounded)."""
+    from core.scorers import scorer_names
+    from core.scoring import _FITTED_CUES
+
+    if sum(f.n_clips for f in feats) <= LARGE_LIBRARY_CLIPS:
+        return True
+    return tuple(n for n in scorer_names() if n not in _FITTED_CUES or n in cues)

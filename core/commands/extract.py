@@ -143,6 +143,6 @@ def _run_ray(args: argparse.Namespace, roots: list[Path], device: str) -> int:
         args.inputs if len(args.inputs) > 1 else args.inputs[0], args.visual, audio,
         address=args.ray, device=device, backend=args.backend,
         clip_seconds=args.clip_seconds, frames_per_clip=args.frames_per_clip,
-        cache=not args.no_cache,
+        cache=not args.no_cache, glob=args.glob, recursive=args.recursive,
     )  # fmt: skip
     return _report(args, rep, roots)

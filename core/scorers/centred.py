@@ -22,23 +22,28 @@ class Centred(Scorer):
     NAME = "centred"
 
     def fit(self, videos, categories):
+        """Two passes over ``videos`` (the library's mean clip, then per-category sums), so a
+        lazily loaded library (:class:`core.streaming.VideoView`) is read one video at a time."""
         categories = np.asarray(categories)
         k = int(categories.max()) + 1 if len(categories) else 1
         out = {}
         for m, name in ((0, "visual"), (1, "audio")):
-            rows = [(np.asarray(v[m], np.float64), c) for v, c in zip(videos, categories,
-                                                                     strict=True)
-                    if v[m] is not None]
-            if not rows:
+            total, count = None, 0
+            for v in videos:
+                if v[m] is not None:
+                    s = np.asarray(v[m], np.float64).sum(axis=0)
+                    total, count = (s if total is None else total + s), count + len(v[m])
+            if total is None:
                 out[f"mean_{name}"] = np.zeros(0)
                 out[f"centre_{name}"] = np.zeros((k, 0))
                 continue
-            mean = np.concatenate([r for r, _ in rows]).mean(axis=0)
+            mean = total / count
             sums = np.zeros((k, len(mean)))
             counts = np.zeros(k)
-            for r, c in rows:
-                sums[c] += _unit(r - mean).sum(axis=0)
-                counts[c] += len(r)
+            for v, c in zip(videos, categories, strict=True):
+                if v[m] is not None:
+                    sums[c] += _unit(np.asarray(v[m], np.float64) - mean).sum(axis=0)
+                    counts[c] += len(v[m])
             out[f"mean_{name}"] = mean
             out[f"centre_{name}"] = sums / np.maximum(counts, 1)[:, None]
         return out

@@ -94,8 +94,9 @@ def test_put_get_roundtrip_info_clear(tmp_path):
     cache.put("cd" * 32, _features(audio=False))
     got = cache.get("ab" * 32, path="/new/place.mp4")
     assert got.path == "/new/place.mp4"
-    np.testing.assert_array_equal(got.visual, f.visual)
-    np.testing.assert_array_equal(got.audio, f.audio)
+    assert got.visual.dtype == np.float32  # stored as float16, read back as float32
+    np.testing.assert_array_equal(got.visual, f.visual.astype(np.float16).astype(np.float32))
+    np.testing.assert_array_equal(got.audio, f.audio.astype(np.float16).astype(np.float32))
     np.testing.assert_array_equal(got.bounds, f.bounds)
     none = cache.get("cd" * 32)
     assert none.audio is None and none.audio_missing == "no audio stream"

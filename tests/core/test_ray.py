@@ -19,13 +19,14 @@ def ray_cluster(tmp_path_factory):
     """A local cluster of 2 workers whose cache (AVHD_CACHE_DIR, passed to them) is a temp dir."""
     from core.ray_extract import connect
 
+    cache = tmp_path_factory.mktemp("ray-cache")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AVHD_CACHE_DIR", str(tmp_path_factory.mktemp("ray-cache")))
+        mp.setenv("AVHD_CACHE_DIR", str(cache))
         try:
             connect(None, num_workers=2)
         except Exception as exc:  # e.g. no shared memory in a sandbox
             pytest.skip(f"a local Ray cluster cannot start here: {exc}")
-    yield
+    yield cache  # the workers' cache (the driver's test cache is another one)
     ray.shutdown()
 
 
@@ -91,3 +92,46 @@ def test_cli_extract_and_find_with_ray(tmp_path, synth_media, ray_cluster, capsy
     assert cli.main(["find", str(lib), "--ray", "--direct", "--out", str(tmp_path / "o")]) == 3
     out = capsys.readouterr().out
     assert "1 video(s) scored, 1 failed" in out and (tmp_path / "o").is_dir()
+
+
+@pytest.mark.slow
+def test_ray_honours_glob_and_no_recursive_as_locally(tmp_path, synth_media, ray_cluster, capsys):
+    from core import cli
+    from core.ray_extract import extract_library_ray
+
+    lib = tmp_path / "lib"
+    copy_as(synth_media("a.mp4", duration=2), lib / "a.mp4")
+    copy_as(synth_media("a.mp4", duration=2), lib / "b.mov")
+    copy_as(synth_media("a.mp4", duration=2), lib / "sub" / "c.mp4")
+    for glob, recursive, want in (("*.mp4", True, ["a.mp4", "c.mp4"]),
+                                  (None, False, ["a.mp4", "b.mov"]),
+                                  ("*.mp4", False, ["a.mp4"])):  # fmt: skip
+        got = extract_library_ray(lib, "effnet-lite0", None, cache=False, glob=glob,
+                                  recursive=recursive)  # fmt: skip
+        local = extract_library(lib, get_visual(device="cpu"), None, cache=False, glob=glob,
+                                recursive=recursive)  # fmt: skip
+        assert sorted(r.name for r in got.results) == want
+        assert [r.path for r in got.results] == [r.path for r in local.results]
+    assert cli.main(["extract", str(lib), "--ray", "--no-cache", "--audio", "none",
+                     "--glob", "*.mp4", "--no-recursive"]) == 0  # fmt: skip
+    assert "1 file: 1 processed" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_ray_driver_keeps_handles_only_on_a_cache_it_shares(tmp_path, synth_media, ray_cluster,
+                                                            monkeypatch):  # fmt: skip
+    from core.ray_extract import extract_library_ray
+    from core.streaming import CachedFeatures
+
+    lib = tmp_path / "lib"
+    copy_as(synth_media("a.mp4", duration=4), lib / "a.mp4")
+    copy_as(synth_media("silent.mp4", duration=2, audio=None), lib / "b.mp4")
+    private = extract_library_ray(lib, "effnet-lite0", "yamnet", in_memory=False)
+    assert not any(isinstance(f, CachedFeatures) for f in private.features)  # not shared
+    monkeypatch.setenv("AVHD_CACHE_DIR", str(ray_cluster))  # now the driver sees it too
+    shared = extract_library_ray(lib, "effnet-lite0", "yamnet", in_memory=False)
+    assert all(isinstance(f, CachedFeatures) for f in shared.features)
+    assert [r.status for r in shared.results] == ["cached", "cached"]
+    for p, h in zip(private.features, shared.features, strict=True):
+        assert h.path == p.path and h.has_audio == (p.audio is not None)
+        np.testing.assert_array_equal(h.visual, p.visual.astype(np.float16).astype(np.float32))
