@@ -131,6 +131,10 @@ class VideoView(Sequence):
     def __len__(self) -> int:
         return len(self._feats)
 
+    def clip_counts(self) -> list[int]:
+        """Clips per video, without reading an entry."""
+        return [int(f.n_clips) for f in self._feats]
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return VideoView(self._feats[i])

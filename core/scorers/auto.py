@@ -27,10 +27,52 @@ from core.scorers import Scorer, get_scorer
 THRESHOLD = 0.0
 
 
+#: clips the agreement reads at most: above it, a sample of each category's videos (and of
+#: a long video's clips) estimates the mean, so memory stays bounded however large the
+#: library (neighbours holds every clip it compares; the validated libraries are smaller)
+SAMPLE_CLIPS = 60_000
+#: clips read at most from one sampled video (every n-th clip above it)
+SAMPLE_VIDEO_CLIPS = 2_000
+
+
+def _clip_counts(videos) -> list[int]:
+    counts = getattr(videos, "clip_counts", None)  # core.streaming.VideoView: no read
+    if counts is not None:
+        return list(counts())
+    return [len(v[0]) if v[0] is not None else len(v[1]) for v in videos]
+
+
+def sample_library(videos, categories: np.ndarray) -> tuple[list, np.ndarray]:
+    """The videos (and categories) the agreement reads: all of them up to
+    :data:`SAMPLE_CLIPS` clips; else every s-th video of each category (at least two
+    where it has two) and every t-th clip of a video longer than :data:`SAMPLE_VIDEO_CLIPS`."""
+    counts = _clip_counts(videos)
+    if sum(counts) <= SAMPLE_CLIPS:
+        return videos, categories
+    step = int(np.ceil(sum(min(n, SAMPLE_VIDEO_CLIPS) for n in counts) / SAMPLE_CLIPS))
+    keep: list[int] = []
+    for c in np.unique(categories):
+        members = np.flatnonzero(categories == c)
+        picked = members[::step]
+        if len(picked) < 2 <= len(members):
+            picked = members[[0, len(members) // 2]]
+        keep.extend(int(i) for i in picked)
+    keep.sort()
+    sample = []
+    for i in keep:
+        stride = max(1, int(np.ceil(counts[i] / SAMPLE_VIDEO_CLIPS)))
+        v, a = videos[i]
+        sample.append((None if v is None else np.asarray(v)[::stride],
+                       None if a is None else np.asarray(a)[::stride]))
+    return sample, categories[keep]
+
+
 def library_agreement(scorer: Scorer, videos, categories: np.ndarray) -> float:
     """Mean Spearman correlation of neighbours and atypicality over the library's videos
-    (``nan`` when no video has two clips and a neighbour)."""
+    (``nan`` when no video has two clips and a neighbour); a large library is read through
+    :func:`sample_library`."""
     categories = np.asarray(categories, np.int64)
+    videos, categories = sample_library(videos, categories)
     nb = get_scorer("neighbours", scorer.similarity, scorer.modality)
     aty = get_scorer("atypicality", scorer.similarity, scorer.modality)
     fitted = nb.fit(videos, categories)

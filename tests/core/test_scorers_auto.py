@@ -93,3 +93,25 @@ def test_auto_without_evidence_falls_back_to_activity():
     np.testing.assert_allclose(
         scorer.score((x, None), 0, fitted).combined, np.linalg.norm(x, axis=1)
     )
+
+
+def test_a_large_library_is_read_through_a_bounded_sample_with_the_same_choice(monkeypatch):
+    """Above SAMPLE_CLIPS the agreement reads a sample of each category's videos (neighbours
+    holds every clip it reads): the clips read stay within the budget and the rule picks
+    what it picks on the whole library, for both kinds of library."""
+    import core.scorers.auto as auto
+
+    scorer = get_scorer("auto", "cosine", "visual")
+    for make, want in ((_recurring, "atypicality"), (_nothing_recurs, "activity")):
+        videos, _ = make(3, n=40)  # 320 clips
+        cats = np.repeat([0, 1], 20)
+        whole = library_agreement(scorer, videos, cats)
+        monkeypatch.setattr(auto, "SAMPLE_CLIPS", 100)
+        monkeypatch.setattr(auto, "SAMPLE_VIDEO_CLIPS", 6)
+        sample, sample_cats = auto.sample_library(videos, cats)
+        assert sum(len(v) for v, _ in sample) <= 100 + 2 * 6  # within the budget
+        assert set(sample_cats) == {0, 1} and all(len(v) == 4 for v, _ in sample)  # stride 2
+        sampled = library_agreement(scorer, videos, cats)
+        monkeypatch.undo()
+        assert choice({"agreement": whole}) == choice({"agreement": sampled}) == want
+        assert auto.sample_library(videos, cats)[0] is videos  # small: every clip
