@@ -61,6 +61,7 @@ class CachedFeatures:
         self.audio_extractor = features.audio_extractor
         self.audio_missing = features.audio_missing
         self.signals = features.signals
+        self.cuts = features.cuts  # shot cuts (core.shotsnap.attach_cuts sets them)
         self.has_audio = features.audio is not None
         self._dims = (features.visual.shape[1],
                       features.audio.shape[1] if features.audio is not None else 0)  # fmt: skip
@@ -104,7 +105,7 @@ class CachedFeatures:
         v, a = self.arrays()
         return ClipFeatures(self.path, self.content_key, self.clip_seconds, self.bounds, v, a,
                             self.visual_extractor, self.audio_extractor, self.audio_missing,
-                            self.signals)  # fmt: skip
+                            self.signals, cuts=self.cuts)  # fmt: skip
 
 
 def in_cache(

@@ -140,3 +140,20 @@ def test_extract_library_hands_back_cache_handles_when_asked(tmp_path):
         np.testing.assert_array_equal(h.bounds, m.bounds)
         if m.audio is not None:
             np.testing.assert_array_equal(h.audio, m.audio)
+
+
+def test_a_cache_handle_carries_shot_cuts_like_the_features(tmp_path):
+    """core.shotsnap.attach_cuts sets ``cuts`` on whatever find holds; a cache handle keeps
+    them and hands them on when loaded (find with shots crashed on a handle without them)."""
+    from core.artifacts import ClipFeatures
+    from core.streaming import in_cache
+
+    bounds = np.array([[0.0, 2.0], [2.0, 4.0]])
+    f = ClipFeatures("v.mp4", "k", 2.0, bounds, np.ones((2, 3), np.float32), None,
+                     "vis", "aud", False, {})
+    entry = tmp_path / "e.npz"
+    np.savez(entry, visual=f.visual)
+    h = in_cache(f, entry)
+    assert h is not f and h.cuts is None
+    h.cuts = np.array([1.5])
+    assert h.load().cuts.tolist() == [1.5]
