@@ -43,12 +43,12 @@ def _clip_counts(videos) -> list[int]:
 
 
 def sample_library(videos, categories: np.ndarray) -> tuple[list, np.ndarray]:
-    """The videos (and categories) the agreement reads: all of them up to
+    """The videos (and categories) the agreement reads, in memory: all of them up to
     :data:`SAMPLE_CLIPS` clips; else every s-th video of each category (at least two
     where it has two) and every t-th clip of a video longer than :data:`SAMPLE_VIDEO_CLIPS`."""
     counts = _clip_counts(videos)
-    if sum(counts) <= SAMPLE_CLIPS:
-        return videos, categories
+    if sum(counts) <= SAMPLE_CLIPS:  # every clip, read once (a streamed view reads per use)
+        return [videos[i] for i in range(len(counts))], categories
     step = int(np.ceil(sum(min(n, SAMPLE_VIDEO_CLIPS) for n in counts) / SAMPLE_CLIPS))
     keep: list[int] = []
     for c in np.unique(categories):
@@ -62,8 +62,9 @@ def sample_library(videos, categories: np.ndarray) -> tuple[list, np.ndarray]:
     for i in keep:
         stride = max(1, int(np.ceil(counts[i] / SAMPLE_VIDEO_CLIPS)))
         v, a = videos[i]
-        sample.append((None if v is None else np.asarray(v)[::stride],
-                       None if a is None else np.asarray(a)[::stride]))
+        # copies: a strided view would keep the whole video's array alive
+        sample.append((None if v is None else np.array(v[::stride]),
+                       None if a is None else np.array(a[::stride])))
     return sample, categories[keep]
 
 
