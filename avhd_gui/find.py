@@ -22,6 +22,7 @@ from core.artifacts import VideoHighlights
 
 BUSY_TEXT = {  # what a video being processed shows in the library, by stage
     "extract": "extracting",
+    "shots": "finding shot cuts",
     "categories": "finding categories",
     "pseudo": "pseudo-labelling",
     "train": "training",
@@ -115,6 +116,7 @@ class FindController(QObject):
         self.worker = FindWorker(inputs, config, out_dir=out_dir, find_fn=find_fn)
         self.worker.progress.connect(self._on_progress)
         self.worker.clips.connect(self._on_clips)
+        self.worker.footage.connect(self._on_footage)
         self.worker.video_ready.connect(self._on_video)
         self.worker.file_failed.connect(self._on_failed)
         self.worker.finished.connect(self._on_finished)
@@ -162,6 +164,11 @@ class FindController(QObject):
     def _on_clips(self, done: int, total: int, name: str) -> None:
         if self.worker is not None and not self.worker.token.cancelled:
             self._show(self._run_progress.on_clips(done, total, name))
+
+    def _on_footage(self, done: float, total: float, name: str) -> None:
+        if self.worker is not None and not self.worker.token.cancelled:
+            self.library.set_busy_text(BUSY_TEXT["extract"])
+            self._show(self._run_progress.on_footage(done, total, name))
 
     def _show(self, view: ProgressView) -> None:
         self.progress.emit(view.title, view.detail, view.eta, view.value, view.maximum)

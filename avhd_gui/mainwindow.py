@@ -583,7 +583,7 @@ class MainWindow(FileCommands, QMainWindow):
     def _start_run(self, paths: list[str], overrides: dict, reset_edits: bool) -> bool:
         try:
             config = find_config(self.settings.model_options(), self.target.target,
-                                 **overrides)
+                                 shots=self.settings.shot_detection(), **overrides)
         except (AvhdError, TypeError, ImportError) as exc:
             self._add_problem("", f"cannot start: {exc}")
             return False

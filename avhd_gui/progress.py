@@ -24,6 +24,7 @@ from avhd_gui.library import format_time
 
 STAGE_TITLES = {
     "extract": "Extracting features",
+    "shots": "Finding shot cuts",
     "categories": "Finding categories",
     "pseudo": "Pseudo-highlights",
     "train": "Training",
@@ -96,8 +97,19 @@ class _Footage:
             self.total += self.current_seconds
         self.fraction = min(1.0, done / total) if total else 0.0
 
+    def on_seconds(self, done: float, total: float, name: str) -> None:
+        """The engine's own count (seconds done over the library): it wins over the
+        file and clip events from then on."""
+        self.absolute = float(done)
+        self.total = max(float(total), self.absolute)
+        self.current = name or self.current
+
+    absolute: float | None = None
+
     @property
     def done(self) -> float:
+        if self.absolute is not None:
+            return self.absolute
         return min(self.total, self.finished + self.fraction * self.current_seconds)
 
 
@@ -128,6 +140,14 @@ class RunProgress:
         self._step = (self._step[0], self._step[1], name)
         return self.view()
 
+    def on_footage(self, done: float, total: float, name: str) -> ProgressView:
+        """The extract stage's seconds of footage done over the library, as the engine
+        counts them (``core.progress.ExtractProgress``)."""
+        self._enter("extract")
+        self.footage.on_seconds(done, total, name)
+        self._step = (self._step[0], self._step[1], name)
+        return self.view()
+
     def tick(self) -> ProgressView:
         """The view again, with the seconds a busy stage has run."""
         return self.view()
@@ -146,6 +166,10 @@ class RunProgress:
             counter = f"{format_time(f.done)} / {format_time(f.total)} of footage"
             return ProgressView(self.stage, title, counter, round(f.done * 10),
                                 round(f.total * 10), detail, self._eta(f.done, f.total))
+        if self.stage == "shots" and total > 0:  # seconds of footage searched for cuts
+            counter = f"{format_time(done)} / {format_time(total)} of footage"
+            return ProgressView(self.stage, title, counter, done, total, detail,
+                                self._eta(done, total))
         if self.stage == "train" and total > 0:
             epoch = detail.removeprefix("epoch").strip()
             counter = f"epoch {epoch.replace('/', ' of ')}" if epoch else f"{done} of {total}"

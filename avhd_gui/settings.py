@@ -218,7 +218,7 @@ class AppSettings:
             self.qs.sync()
 
 
-def find_config(opts: ModelOptions, target: Target, **overrides):
+def find_config(opts: ModelOptions, target: Target, *, shots: bool = True, **overrides):
     """Build a ``core.pipeline.FindConfig`` from the dialog options and the target.
 
     ``overrides`` set further ``FindConfig`` fields (tests use them for a fast run).
@@ -239,5 +239,7 @@ def find_config(opts: ModelOptions, target: Target, **overrides):
         "padding": kw["padding"],
         "merge_gap": kw["merge_gap"],
     }
+    if not shots:  # the app's shot setting is off: Find keeps the clip grid too
+        fields["shot_snap"] = 0.0
     fields.update(overrides)
     return FindConfig(**fields)

@@ -174,6 +174,18 @@ class ProbeWorker(QObject):
 FindFn = Callable[..., object]
 
 
+class _TypedProgress:
+    """A ``progress`` callback with an ``event`` method, so that ``core.progress.emit``
+    hands the engine's typed events (seconds of footage) over whole instead of as
+    ``progress(done, total, message)`` with the seconds cut to integers."""
+
+    def __init__(self, plain, typed) -> None:
+        self._plain, self.event = plain, typed
+
+    def __call__(self, done, total, message: str = "") -> None:
+        self._plain(done, total, message)
+
+
 class FindWorker(QObject):
     """Runs ``core.pipeline.find_highlights`` over the library's videos.
 
@@ -190,6 +202,7 @@ class FindWorker(QObject):
 
     progress = Signal(int, int, str)
     clips = Signal(int, int, str)
+    footage = Signal(float, float, str)  # extract: seconds done, seconds in all, file name
     video_ready = Signal(object)
     file_failed = Signal(str, str)
     finished = Signal(object)
@@ -209,6 +222,14 @@ class FindWorker(QObject):
     def _progress(self, done: int, total: int, message: str) -> None:
         self.progress.emit(int(done), int(total), str(message))
 
+    def _event(self, event) -> None:
+        """A typed ``core.progress.ProgressEvent``: the extract stage's seconds of footage
+        go out as :attr:`footage`, whole; every other event as :attr:`progress`."""
+        if event.unit == "s" and event.stage.value == "extract":
+            self.footage.emit(float(event.done), float(event.total), str(event.item))
+        else:
+            self._progress(event.done, event.total, event.message)
+
     def _clips(self, done: int, total: int, name: str) -> None:
         self.clips.emit(int(done), int(total), str(name))
 
@@ -222,7 +243,7 @@ class FindWorker(QObject):
                 self.inputs,
                 self.config,
                 out_dir=self.out_dir,
-                progress=self._progress,
+                progress=_TypedProgress(self._progress, self._event),
                 clip_progress=self._clips,
                 cancel=self.token,
                 on_video=self.video_ready.emit,

@@ -66,6 +66,9 @@ def test_the_status_bar_shows_one_counter_per_stage_during_a_trained_find(opened
         bar = win.progress_bar
         shown.append((win.stage_label.text(), bar.format(), bar.maximum(),
                       win.eta_label.text()))
+        values.append((win.stage_label.text(), bar.value(), bar.maximum()))
+
+    values = []
 
     # after the window's own slot (connected first): the widgets show this view
     win.finder.view_changed.connect(lambda _view: look())
@@ -79,6 +82,12 @@ def test_the_status_bar_shows_one_counter_per_stage_during_a_trained_find(opened
     extract = by_stage["Extracting features"]
     assert all(fmt.endswith("of footage") for fmt, _m, _e in extract), extract
     assert any("0:20 of footage" in fmt for fmt, _m, _e in extract)  # 6 + 8 + 6 s
+    # the engine's seconds of footage are counted once: the bar never runs past its end
+    # and never goes back (file events in seconds were read as files done, adding a file's
+    # length per clip event)
+    footage = [(v, m) for stage, v, m in values if stage == "Extracting features"]
+    assert all(v <= m for v, m in footage), footage
+    assert [v for v, _m in footage] == sorted(v for v, _m in footage), footage
     assert all(m == 0 and fmt == "" for fmt, m, _e in by_stage["Finding categories"])
     train = by_stage["Training"]
     assert train and all(fmt.startswith("epoch ") and " of 3" in fmt for fmt, _m, _e in train)

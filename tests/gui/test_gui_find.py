@@ -137,6 +137,9 @@ def test_find_config_from_options_and_target():
     assert cfg.direct  # default: score by the cues, as avhd find does
     opts.scoring = "model"
     assert not find_config(opts, Target()).direct
+    # shots on (the default) snaps Find's segments as the CLI does; off keeps the clip grid
+    assert find_config(opts, Target()).shot_snap == 0.5
+    assert find_config(opts, Target(), shots=False).shot_snap == 0.0
 
 
 def test_progress_counts_seconds_of_footage_over_the_library():
