@@ -78,12 +78,6 @@ class Scorer(ABC):
         return {}
 
     @abstractmethod
-    def curve(
-        self, x: np.ndarray, modality: str, category: int, fitted: dict, member: int | None = None
-    ) -> np.ndarray:
-        """Per-clip curve of one modality's features ``x`` (``modality`` visual/audio);
-        ``member`` is the video's index in the fitted library (``None``: a new video)."""
-
     def score(
         self,
         video: VideoFeatures,
@@ -92,7 +86,21 @@ class Scorer(ABC):
         signals: dict | None = None,
         member: int | None = None,
     ) -> Cue | None:
-        """The cue's curves for one video (``None`` when the video lacks what it reads)."""
+        """The cue's curves for one video (``None`` when the video lacks what it reads);
+        ``member`` is the video's index in the fitted library (``None``: a new video)."""
+
+
+class FeatureScorer(Scorer):
+    """A cue computed from the clip features, one modality at a time (:meth:`curve`), and
+    combined over the modalities as the scorer's ``modality`` asks."""
+
+    @abstractmethod
+    def curve(
+        self, x: np.ndarray, modality: str, category: int, fitted: dict, member: int | None = None
+    ) -> np.ndarray:
+        """Per-clip curve of one modality's features ``x`` (``modality`` visual/audio)."""
+
+    def score(self, video, category, fitted, signals=None, member=None):
         v = np.asarray(self.curve(video[0], "visual", category, fitted, member), np.float64)
         a = None
         if video[1] is not None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.scorers import Scorer
+from core.scorers import FeatureScorer
 
 
-class Activity(Scorer):
+class Activity(FeatureScorer):
     NAME = "activity"
 
     def curve(self, x, modality, category, fitted, member=None):

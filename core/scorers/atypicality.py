@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.scorers import Scorer
+from core.scorers import FeatureScorer
 
 
-class Atypicality(Scorer):
+class Atypicality(FeatureScorer):
     NAME = "atypicality"
 
     def curve(self, x, modality, category, fitted, member=None):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import spearmanr
 
-from core.scorers import Scorer, get_scorer
+from core.scorers import FeatureScorer, Scorer, get_scorer
 
 #: agreement above which the library's atypical clips count as recurring
 THRESHOLD = 0.0
@@ -103,7 +103,7 @@ def describe(fitted: dict) -> str:
     )
 
 
-class Auto(Scorer):
+class Auto(FeatureScorer):
     NAME = "auto"
 
     def fit(self, videos, categories):

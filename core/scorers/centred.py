@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.scorers import Scorer
+from core.scorers import FeatureScorer
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-class Centred(Scorer):
+class Centred(FeatureScorer):
     NAME = "centred"
 
     def fit(self, videos, categories):

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from core.pseudo import _prepare
-from core.scorers import Scorer
+from core.scorers import FeatureScorer
 from core.scorers.recurrence import category_centres
 
 
-class Contrast(Scorer):
+class Contrast(FeatureScorer):
     NAME = "contrast"
 
     def fit(self, videos, categories):

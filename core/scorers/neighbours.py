@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.scorers import Scorer
+from core.scorers import FeatureScorer
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-class Neighbours(Scorer):
+class Neighbours(FeatureScorer):
     NAME = "neighbours"
 
     def fit(self, videos, categories):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.scorers import Scorer
+from core.scorers import FeatureScorer
 
 
-class Novelty(Scorer):
+class Novelty(FeatureScorer):
     NAME = "novelty"
 
     def curve(self, x, modality, category, fitted, member=None):

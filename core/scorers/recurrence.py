@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.pseudo import _prepare
-from core.scorers import Scorer, VideoFeatures
+from core.scorers import FeatureScorer, VideoFeatures
 
 
 def category_centres(
@@ -33,7 +33,7 @@ def category_centres(
     return out
 
 
-class Recurrence(Scorer):
+class Recurrence(FeatureScorer):
     NAME = "recurrence"
 
     def fit(self, videos, categories):

@@ -15,9 +15,6 @@ class _Signal(Scorer):
     SIGNAL = ""
     IS_AUDIO = False
 
-    def curve(self, x, modality, category, fitted, member=None):  # not feature-based
-        raise NotImplementedError
-
     def score(self, video, category, fitted, signals=None, member=None):
         values = (signals or {}).get(self.SIGNAL)
         if values is None or len(values) != len(video[0]):
