@@ -94,6 +94,15 @@ def synth_media(tmp_path_factory: pytest.TempPathFactory):
     return make
 
 
+@pytest.fixture
+def test_extractors(monkeypatch):
+    """Register the small real extractors of ``tests/synth.py`` under their names."""
+    from core import features
+
+    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
+    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+
+
 @pytest.fixture(scope="session")
 def shared_media() -> Path:
     """``../shared/media`` (real clips); skips the test when it is absent."""

@@ -13,7 +13,7 @@ import pytest
 from synth import make_video
 
 import avhd
-from core import api, features
+from core import api
 from core.pipeline import FindConfig
 from core.shotsnap import edges_off_shots
 
@@ -23,9 +23,8 @@ FAST = FindConfig(visual="test-colorhist", audio="test-bandenergy", device="cpu"
 
 
 @pytest.fixture(autouse=True)
-def _test_extractors(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def _test_extractors(test_extractors):
+    """Every test here may name the small extractors (tests/conftest.py)."""
 
 
 def readme_example() -> str:

@@ -259,9 +259,7 @@ def test_find_videos_glob_recursion_and_explicit_files(tmp_path):
 
 
 @pytest.fixture
-def test_registry(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def test_registry(test_extractors):
     return ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", "cpu"]
 
 

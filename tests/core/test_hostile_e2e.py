@@ -8,7 +8,6 @@ import os
 import pytest
 from hostile import make_hostile_library
 
-from core import features
 from core.cli import main
 from core.export import load_highlights
 from core.fsnames import printable
@@ -23,9 +22,8 @@ ARGS = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", 
 
 
 @pytest.fixture(autouse=True)
-def _test_extractors(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def _test_extractors(test_extractors):
+    """Every test here may name the small extractors (tests/conftest.py)."""
 
 
 def _hashes(paths):

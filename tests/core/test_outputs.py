@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from synth import copy_as, make_text, make_video
 
-from core import features
 from core.artifacts import Segment, VideoHighlights
 from core.cli import main
 from core.errors import ModelError
@@ -29,9 +28,8 @@ ARGS = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", 
 
 
 @pytest.fixture(autouse=True)
-def _test_extractors(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def _test_extractors(test_extractors):
+    """Every test here may name the small extractors (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import subprocess
 import pytest
 from synth import copy_as, make_video
 
-from core import features
 from core.cli import main
 
 ARGS = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", "cpu",
@@ -15,9 +14,8 @@ ARGS = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", 
 
 
 @pytest.fixture(autouse=True)
-def _test_extractors(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def _test_extractors(test_extractors):
+    """Every test here may name the small extractors (tests/conftest.py)."""
 
 
 def _mount(point, options):

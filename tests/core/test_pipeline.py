@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from synth import make_text, make_video
 
-from core import features
 from core.cli import main
 from core.errors import AvhdError, Cancelled, ModelError
 from core.pipeline import FindConfig, find_highlights
@@ -28,9 +27,8 @@ VIDEOS = [
 
 
 @pytest.fixture(autouse=True)
-def _test_extractors(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def _test_extractors(test_extractors):
+    """Every test here may name the small extractors (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import json
 import pytest
 from synth import make_text, make_video
 
-from core import cli, features
+from core import cli
 from core.commands._progress import ProgressDisplay
 from core.progress import ExtractProgress, ProgressEvent, Stage, emit, footage_seconds
 
@@ -16,9 +16,8 @@ FAST = ["--visual", "test-colorhist", "--audio", "test-bandenergy", "--device", 
 
 
 @pytest.fixture(autouse=True)
-def _test_extractors(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def _test_extractors(test_extractors):
+    """Every test here may name the small extractors (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import features
 from core.extract import extract_file
 from core.ffmpeg import run_ffmpeg
 from core.signals import MotionMeter, finish_motion, loudness_db
 
 
 @pytest.fixture(autouse=True)
-def _test_extractors(monkeypatch):
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
+def _test_extractors(test_extractors):
+    """Every test here may name the small extractors (tests/conftest.py)."""
 
 
 def test_loudness_hand_computed():

@@ -85,15 +85,6 @@ def library_folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def test_extractors(monkeypatch):
-    """Register the small real extractors of ``tests/synth.py`` under their names."""
-    from core import features
-
-    monkeypatch.setitem(features._VISUAL, "test-colorhist", "synth:ColorHistogram")
-    monkeypatch.setitem(features._AUDIO, "test-bandenergy", "synth:BandEnergy")
-
-
-@pytest.fixture
 def window(qtbot, settings, tmp_path):
     from avhd_gui.mainwindow import MainWindow
 
