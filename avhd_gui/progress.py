@@ -79,6 +79,7 @@ class _Footage:
         self.finished = 0.0  # seconds of the files done
         self.current, self.current_seconds, self.fraction = "", 0.0, 0.0
         self._done_files = 0
+        self.absolute: float | None = None  # the engine's own seconds count, once it sends one
 
     def on_file(self, done_files: int, name: str) -> None:
         if done_files > self._done_files:  # the current file ended
@@ -103,8 +104,6 @@ class _Footage:
         self.absolute = float(done)
         self.total = max(float(total), self.absolute)
         self.current = name or self.current
-
-    absolute: float | None = None
 
     @property
     def done(self) -> float:
