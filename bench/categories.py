@@ -8,9 +8,9 @@ Run: ``python bench/categories.py [--seeds 0 1 2] [--only youtube tvsum film two
   5 kinds of other footage around the recurring scene);
 * ``two-kinds``: the film library with 8 videos and two kinds of other footage.
 
-Each library is clustered by :func:`core.clustering.fit_categories` (what ``find`` runs:
-UMAP, K-means for K = 2..15, the best silhouette) and, for comparison, by the same K-means
-choosing K by the silhouette of the descriptors themselves (cosine), and without UMAP.
+Each library is clustered by :func:`core.clustering.fit_categories` as ``find`` runs it
+(UMAP, K-means for K = 2..15, K by the best silhouette of the descriptors themselves,
+cosine), as the paper does (K by the silhouette of the UMAP embedding), and without UMAP.
 Purity = share of videos in their cluster's majority kind (1.0 for one video per cluster);
 inverse purity = share of videos in their kind's majority cluster (1.0 for one cluster);
 NMI = normalised mutual information (sklearn).
@@ -33,8 +33,8 @@ import planted  # noqa: E402
 
 from core.clustering import fit_categories, library_descriptors  # noqa: E402
 
-METHODS = ("find (UMAP, silhouette of the embedding)", "silhouette of the descriptors",
-           "no UMAP")  # fmt: skip
+METHODS = ("find (UMAP, silhouette of the descriptors)",
+           "the paper (UMAP, silhouette of the embedding)", "no UMAP")  # fmt: skip
 
 
 def purity(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -46,32 +46,16 @@ def purity(pred: np.ndarray, truth: np.ndarray) -> float:
     return total / len(pred)
 
 
-def _descriptor_k(desc: np.ndarray, emb: np.ndarray, seed: int) -> np.ndarray:
-    """K-means on the embedding, K chosen by the silhouette of the descriptors (cosine)."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
-    best, labels = -2.0, np.zeros(len(desc), np.int64)
-    for k in range(2, min(15, len(desc) - 1) + 1):
-        lab = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(emb)
-        if len(np.unique(lab)) < 2:
-            continue
-        s = silhouette_score(desc, lab, metric="cosine")
-        if s > best:
-            best, labels = s, lab
-    return labels
-
-
 def measure(videos, kinds: np.ndarray, seed: int) -> dict[str, dict]:
     from sklearn.metrics import normalized_mutual_info_score
 
     desc, _ = library_descriptors(videos)
-    cats = fit_categories(desc, 2, 15, seed=seed)
     preds = {
-        METHODS[0]: np.asarray(cats.labels),
-        METHODS[1]: _descriptor_k(desc, np.asarray(cats.embedding), seed),
-        METHODS[2]: np.asarray(fit_categories(desc, 2, 15, seed=seed, reduce=False).labels),
+        METHODS[0]: fit_categories(desc, 2, 15, seed=seed).labels,
+        METHODS[1]: fit_categories(desc, 2, 15, seed=seed, k_by="embedding").labels,
+        METHODS[2]: fit_categories(desc, 2, 15, seed=seed, reduce=False).labels,
     }
+    preds = {m: np.asarray(p) for m, p in preds.items()}
     return {
         m: {
             "k": len(np.unique(p)),

@@ -94,6 +94,7 @@ class FindConfig:
     blend: float = 0.5
     k_min: int = 2
     k_max: int = 15
+    k_by: str = "descriptors"  # the silhouette that chooses K (core.clustering.K_BY)
     use_cache: bool = True
     glob: str | None = None  # only files of a folder whose name matches
     recursive: bool = True  # search a folder's sub-folders

@@ -60,6 +60,9 @@ class ScoringConfig:
     k_min: int = 2
     k_max: int = 15
     seed: int = 0
+    #: where the silhouette that chooses K is read (core.clustering.K_BY; "embedding" = the
+    #: paper's)
+    k_by: str = "descriptors"
 
     @classmethod
     def of(cls, config, seed: int | None = None) -> ScoringConfig:
@@ -73,6 +76,7 @@ class ScoringConfig:
             k_min=config.k_min,
             k_max=config.k_max,
             seed=config.seed if seed is None else seed,
+            k_by=config.k_by,
         )
 
     @property
@@ -254,7 +258,7 @@ def fit_reference(
     elif categories is None:
         desc, fill = library_descriptors(videos)
         cats = fit_categories(desc, config.k_min, config.k_max, seed=config.seed, cancel=cancel,
-                              progress=progress)
+                              progress=progress, k_by=config.k_by)
         labels = np.asarray(cats.labels)
     else:
         labels = np.asarray(categories, np.int64)

@@ -57,6 +57,7 @@ _OVERRIDES = (
     "blend",
     "k_min",
     "k_max",
+    "k_by",
     "self_train",
     "device",
     "feedback_scope",
@@ -155,6 +156,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--k-max", type=positive_int, default=None, help="most pseudo-categories tried"
+    )
+    p.add_argument(
+        "--k-by",
+        choices=("descriptors", "embedding"),
+        default=None,
+        help="where the silhouette that chooses K is read: the video descriptors (default "
+        "of the cue recipes) or the UMAP embedding (the paper; its recipes)",
     )
     p.add_argument(
         "--self-train",
