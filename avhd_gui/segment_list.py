@@ -26,7 +26,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from avhd_gui import segments as ops
 from avhd_gui.display import DisplayScale
@@ -242,9 +249,18 @@ class SegmentList(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # fixed widths from the font, not ResizeToContents: that measures every cell of the
+        # column after each reset of the list (every edit, every learning step), which on a
+        # library of 100 videos held the event loop for about half a second
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(VIDEO, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(30)
+        metrics = self.view.fontMetrics()
+        pad = 2 * self.view.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 4
+        for col, sample in ((IN, "00:00:00:00"), (OUT, "00:00:00:00"), (DURATION, "9999.9 s"),
+                            (SCORE, "100%"), (KEEP, COLUMNS[KEEP] + "  ")):
+            text = max(sample, COLUMNS[col], key=metrics.horizontalAdvance)
+            header.resizeSection(col, metrics.horizontalAdvance(text) + pad)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setWordWrap(False)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked

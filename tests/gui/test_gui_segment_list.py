@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from test_gui_editing import scored  # noqa: F401
-from test_gui_segments import spans
+from test_gui_segments import highlights, spans
 
 from avhd_gui.segment_list import IN, KEEP, OUT, SCORE, VIDEO
+from core.artifacts import Segment
 
 
 def _cells(sl, col: int) -> list[str]:
@@ -103,3 +104,25 @@ def test_reorder_is_undoable_and_the_reel_follows_the_list(scored, qtbot, tmp_pa
         rgb = min(frames, key=lambda fr: abs(fr[0] - when))[1]
         assert "rgb"[int(np.argmax(rgb))] == name[0], (when, name, rgb)
     dlg.close()
+
+
+def test_a_long_list_refreshes_without_measuring_every_row(scored, qtbot, monkeypatch):
+    """An edit or a learning step resets the list; sizing its columns to their contents
+    read every cell of every row each time (half a second per edit on 100 videos)."""
+    win, _b = scored
+    a = win.library.find("a.mp4").path
+    many = [Segment(2.0 * i, 2.0 * i + 1.0, 0.5) for i in range(300)]
+    win.library.set_highlights(highlights(a, n=1200, clip=0.5, segments=many), a)
+    sl = win.segment_list
+    assert sl.proxy.rowCount() >= 300
+    rows: set[int] = set()
+    segment = sl.model.segment  # what data() reads for every cell it is asked for
+
+    def counted(row):
+        rows.add(row)
+        return segment(row)
+
+    monkeypatch.setattr(sl.model, "segment", counted)
+    sl.model.refresh()
+    qtbot.wait(50)  # the view repaints what it shows
+    assert 0 < len(rows) < sl.proxy.rowCount() / 4  # the rows in sight, not all 300
