@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", metavar="NAME", help="select this video (file or relative name)")
     p.add_argument("--playhead", type=float, metavar="SECONDS",
                    help="screenshot mode: put the playhead here in the selected video")
+    p.add_argument("--cue", metavar="NAME",
+                   help="screenshot mode: also draw this cue of the selected video (e.g. motion)")
     p.add_argument("--screenshot", metavar="PATH",
                    help="save a PNG of the window and exit (headless; settings are not saved)")
     p.add_argument("--size", default="1280x760", metavar="WxH",
@@ -150,6 +152,11 @@ def run_screenshot(win, args) -> Path:
     learning = getattr(win, "learning", None)
     if learning is not None and learning.is_running():  # the status line says what it learned
         _wait(learning.idle, min(args.timeout, 120))
+    if args.cue is not None:
+        if not win.current_path:
+            raise ScreenshotError("--cue needs a selected video")
+        if not win.timeline.show_cue(args.cue):
+            raise ScreenshotError(f"the selected video has no cue called {args.cue!r}")
     if args.playhead is not None:
         if not win.current_path:
             raise ScreenshotError("--playhead needs a selected video")

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -43,7 +44,7 @@ Y_SEGMENT_BAR = 1.025  # selected segments also get a solid bar above the score 
 #: curve name -> (legend text, visible by default)
 CURVES = {
     "score": ("Score", True),
-    "a_ph": ("Audio", True),  # under a "Recurrence:" label: audio / visual recurrence
+    "a_ph": ("Audio", True),  # under a "Cue:" label: the audio / visual part of the cue
     "v_ph": ("Visual", True),
     "av_ph": ("Both", False),
     "pseudo": ("Training picks", True),
@@ -53,22 +54,37 @@ CURVES = {
 
 TIPS = {
     "score": "how likely each moment is a highlight, as the model scores it",
-    "a_ph": "how much each moment sounds like the recurring moments of similar videos",
-    "v_ph": "how much each moment looks like the recurring moments of similar videos",
-    "av_ph": "audio and visual recurrence combined",
+    "a_ph": "the audio part of the cue that scores the clips (what Find ranks by)",
+    "v_ph": "the visual part of the cue that scores the clips (what Find ranks by)",
+    "av_ph": "the cue that scores the clips, audio and visual combined",
     "pseudo": "the moments the model learned from (band below the axis)",
     "segments": "highlight segments: kept ones shaded, discarded ones hatched grey",
 }
 
 #: short names of the curves for the hover readout
-SHORT = {"score": "score", "a_ph": "audio recurrence", "v_ph": "visual recurrence",
-         "av_ph": "audio+visual recurrence"}
+SHORT = {"score": "score", "a_ph": "audio cue", "v_ph": "visual cue",
+         "av_ph": "audio+visual cue"}
+#: the cue chooser's first entry: no extra curve
+NO_CUE = "More…"
+CUE_TIP = ("Draw one more cue of this video (dashed): each cue is one reason a moment may be "
+           "a highlight; hover an entry for what it measures")
 
 
 def _display_scale(values: np.ndarray) -> tuple[np.ndarray, bool]:
     """Values for display in [0, 1] (see :class:`avhd_gui.display.DisplayScale`)."""
     scale = DisplayScale.fit(values)
     return scale.apply(values), scale.scaled
+
+
+def _span01(values: np.ndarray) -> np.ndarray:
+    """An extra cue drawn over its own range in this video, 0 to 1 (its units vary: dB,
+    feature norms, frame differences); a flat curve sits at 0.5."""
+    v = np.asarray(values, np.float64)
+    finite = v[np.isfinite(v)]
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
+    if hi - lo <= 1e-12:
+        return np.where(np.isfinite(v), 0.5, np.nan)
+    return (v - lo) / (hi - lo)
 
 
 def timeline_colors(pal: QPalette) -> dict[str, QColor]:
@@ -98,6 +114,7 @@ def timeline_colors(pal: QPalette) -> dict[str, QColor]:
         "a_ph": hue(130),
         "v_ph": hue(230),
         "av_ph": hue(300),
+        "cue": with_alpha(text, 200),
         "pseudo": with_alpha(text, 150),
         "pseudo_fill": with_alpha(text, 70),
         # a warm counterpart of the highlight hue, so shading never hides the score fill
@@ -238,6 +255,8 @@ class TimelineWidget(QWidget):
             "av_ph": pg.PlotCurveItem(connect="finite"),
             "a_ph": pg.PlotCurveItem(connect="finite"),
             "v_ph": pg.PlotCurveItem(connect="finite"),
+            # one more cue of the highlights file (core.scorers), chosen in the legend
+            "cue": pg.PlotCurveItem(connect="finite"),
         }
         #: clip-level values of each curve as shown (``None``: no data, e.g. no audio)
         self._values: dict[str, np.ndarray | None] = {}
@@ -282,9 +301,9 @@ class TimelineWidget(QWidget):
             self.toggles[name] = box
             self.items[name].setVisible(visible)
             if name == "a_ph":
-                rec = QLabel("Recurrence:", self.legend)
-                rec.setToolTip("How much each moment sounds or looks like the recurring "
-                               "moments of similar videos (what the model learns from)")
+                rec = QLabel("Cue:", self.legend)
+                rec.setToolTip("The cue that scores the clips, by its audio and visual parts "
+                               "(what Find ranks by, and what a trained model learns from)")
                 legend.addSpacing(4)
                 legend.addWidget(rec)
             legend.addWidget(box)
@@ -304,6 +323,8 @@ class TimelineWidget(QWidget):
         self.kept_label.setObjectName("keptLabel")
         self.kept_label.setToolTip("Total duration of the kept segments of this video")
         edit_row.addWidget(self.kept_label)
+        edit_row.addSpacing(10)
+        edit_row.addWidget(self._cue_chooser())  # on this row: the legend's is full
         # shortened with "…" where the row is narrow (it was drawn over the kept duration)
         self.info = ElidedLabel(self, Qt.TextElideMode.ElideRight)
         self.info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -446,6 +467,7 @@ class TimelineWidget(QWidget):
             self._values = {}
             self._redraw()
             self.set_segments([])
+            self._fill_cues(None)
             self.info.setText("")
             self.set_duration(duration)
             self.set_placeholder(placeholder)
@@ -469,6 +491,7 @@ class TimelineWidget(QWidget):
             self.toggles[name].setText(text)
             note = (" Drawn rescaled to 0-1 for this video." if self._scaled[name] else "")
             self.toggles[name].setToolTip(f"Show or hide: {TIPS[name]}.{note}")
+        self._fill_cues(vh)
         self.set_segments(vh.segments)
         self.ruler.setStyle(showValues=True)
         self.line.setBounds((0, duration))
@@ -488,7 +511,7 @@ class TimelineWidget(QWidget):
             return
         (x0, x1), _ = self.vb.viewRange()
         columns = max(1, int(self.vb.width()))
-        for name in ("score", "pseudo", "a_ph", "v_ph", "av_ph"):
+        for name in ("score", "pseudo", "a_ph", "v_ph", "av_ph", "cue"):
             item, values = self.items[name], self._values.get(name)
             if values is None or not self.n_clips:
                 item.setData([], [])
@@ -599,6 +622,71 @@ class TimelineWidget(QWidget):
     def set_curve_visible(self, name: str, visible: bool) -> None:
         self.toggles[name].setChecked(visible)
 
+    # --- the other cues of the highlights file
+    def _cue_chooser(self) -> QComboBox:
+        self.cue_name: str | None = None  # the extra cue drawn (dashed), None: none
+        box = QComboBox(self)
+        box.setObjectName("cueChooser")
+        # compact: the legend shares its row with the other curves (a long name is elided)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(6)
+        box.setToolTip(CUE_TIP)
+        box.addItem(NO_CUE, None)
+        box.setEnabled(False)
+        box.currentIndexChanged.connect(self._on_cue_chosen)
+        self.cue_box = box
+        self.items["cue"].setVisible(False)
+        return box
+
+    def _fill_cues(self, vh: VideoHighlights | None) -> None:
+        """List the cues ``vh`` carries (registry order); keep the one shown if it has it."""
+        from core.scorers import DESCRIPTIONS, scorer_names
+
+        names = [n for n in scorer_names() if vh is not None and n in vh.cues]
+        names += sorted(n for n in (vh.cues if vh is not None else {}) if n not in names)
+        box = self.cue_box
+        box.blockSignals(True)
+        try:
+            box.clear()
+            box.addItem(NO_CUE, None)
+            for n in names:
+                box.addItem(n, n)
+                box.setItemData(box.count() - 1, DESCRIPTIONS.get(n, n),
+                                Qt.ItemDataRole.ToolTipRole)
+            box.setCurrentIndex(max(0, box.findData(self.cue_name)) if self.cue_name else 0)
+            box.setEnabled(bool(names))
+        finally:
+            box.blockSignals(False)
+        self._set_cue(box.currentData())
+
+    def _on_cue_chosen(self, _index: int) -> None:
+        self.cue_name = self.cue_box.currentData()
+        self._set_cue(self.cue_name)
+
+    def _set_cue(self, name: str | None) -> None:
+        vh = self.highlights
+        curve = None if vh is None or name is None else vh.cues.get(name)
+        if curve is not None and len(curve) != vh.n_clips:
+            curve = None
+        self._values["cue"] = None if curve is None else _span01(curve)
+        self.items["cue"].setVisible(curve is not None)
+        if curve is not None:
+            from core.scorers import DESCRIPTIONS
+
+            self.cue_box.setToolTip(f"{name}: {DESCRIPTIONS.get(name, name)} (dashed, from "
+                                    "its lowest to its highest value in this video)")
+        else:
+            self.cue_box.setToolTip(CUE_TIP)
+        self._redraw()
+
+    def show_cue(self, name: str | None) -> bool:
+        """Draw the cue ``name`` of the shown video (None: none); False if it has none."""
+        i = self.cue_box.findData(name) if name is not None else 0
+        if i < 0:
+            return False
+        self.cue_box.setCurrentIndex(i)
+        return True
+
     def _sync_segment_layers(self) -> None:
         on = self.items["segments"].isVisible()
         for name in ("segments_bar", "discarded", "discarded_bar"):
@@ -678,6 +766,10 @@ class TimelineWidget(QWidget):
                 parts.append(f"{SHORT[name]} {100 * float(shown[i]):.0f}%")
             elif name == "a_ph":
                 parts.append("no audio")
+        cue = self._values.get("cue")
+        if cue is not None and self.items["cue"].isVisible() and len(cue) == vh.n_clips:
+            parts.append(f"{self.cue_name or self.cue_box.currentData()} "
+                         f"{100 * float(cue[i]):.0f}%")
         if int(vh.pseudo_label[i]):
             parts.append("a training pick")
         return " · ".join(parts)
@@ -702,6 +794,7 @@ class TimelineWidget(QWidget):
         self.items["score"].setBrush(pg.mkBrush(c["score_fill"]))
         for name in ("a_ph", "v_ph", "av_ph"):
             self.items[name].setPen(pg.mkPen(c[name], width=1))
+        self.items["cue"].setPen(pg.mkPen(c["cue"], width=1.5, style=Qt.PenStyle.DashLine))
         self.items["pseudo"].setPen(pg.mkPen(c["pseudo"], width=1))
         self.items["pseudo"].setBrush(pg.mkBrush(c["pseudo_fill"]))
         self.items["segments"].setOpts(brush=pg.mkBrush(c["segments"]), pen=None)

@@ -62,6 +62,15 @@ def test_screenshot_after_find_in_process(opened, fast_find, tmp_path):
     assert opened.timeline.n_clips == 6
     px = _pixels(out)
     assert px.shape == (720, 1280, 3) and px.std() > 20
+    # --cue draws one more cue of the selected video; a name it lacks is an error
+    args = build_parser().parse_args(
+        ["--open", opened.library.folder, "--select", "sub/c.mp4", "--cue", "activity",
+         "--screenshot", str(tmp_path / "cue.png")])
+    run_screenshot(opened, args)
+    assert "cue" in opened.timeline.visible_curves()
+    args.cue = "sparkle"
+    with pytest.raises(ScreenshotError, match="no cue called 'sparkle'"):
+        run_screenshot(opened, args)
 
 
 def test_screenshot_unknown_video_is_an_error(opened, tmp_path):

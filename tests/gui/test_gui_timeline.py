@@ -51,8 +51,8 @@ def test_timeline_holds_clips_curves_and_segments(timeline):
     _, a = timeline.curve_data("a_ph")
     assert a.min() == pytest.approx(0) and a.max() == pytest.approx(1)
     assert "rescaled" in timeline.toggles["a_ph"].toolTip()
-    assert timeline.toggles["a_ph"].text() == "Audio"  # under "Recurrence:", no jargon
-    assert "sounds like the recurring" in timeline.toggles["a_ph"].toolTip()
+    assert timeline.toggles["a_ph"].text() == "Audio"  # under "Cue:", no jargon
+    assert "audio part of the cue" in timeline.toggles["a_ph"].toolTip()
     assert np.allclose(timeline.curve_data("v_ph")[1], vh.v_ph)
     assert "rescaled" not in timeline.toggles["v_ph"].toolTip()
 
@@ -80,10 +80,45 @@ def test_hover_text_names_clip_and_scores(timeline):
     text = timeline.tooltip_at(3.2)  # clip 7 (index 6): 3.0-3.5 s
     assert "clip 7 of 40" in text
     assert f"score {100 * vh.score[6]:.0f}%" in text
-    assert f"visual recurrence {100 * vh.v_ph[6]:.0f}%" in text and "audio recurrence" in text
+    assert f"visual cue {100 * vh.v_ph[6]:.0f}%" in text and "audio cue" in text
     assert "PH" not in text  # no jargon
     assert timeline.tooltip_at(25.0) == ""
     assert timeline.clip_at(0.0) == 0 and timeline.clip_at(19.9) == 39
+
+
+def test_any_cue_of_the_file_is_drawn_on_demand_with_its_plain_words(timeline):
+    from core.scorers import DESCRIPTIONS
+
+    vh = make_highlights(40)
+    rng = np.random.default_rng(3)
+    vh.cues = {"loudness": rng.uniform(-60, -10, 40), "activity": rng.uniform(5, 9, 40),
+               "motion": rng.uniform(0.0, 0.2, 40)}
+    timeline.set_highlights(vh)
+    box = timeline.cue_box
+    assert box.isEnabled()
+    assert [box.itemText(i) for i in range(box.count())][1:] == ["activity", "motion",
+                                                                 "loudness"]  # registry order
+    assert box.itemData(3, Qt.ItemDataRole.ToolTipRole) == DESCRIPTIONS["loudness"]
+    assert "cue" not in timeline.visible_curves()  # nothing extra until one is chosen
+    assert timeline.show_cue("loudness")
+    _, y = timeline.curve_data("cue")
+    assert y.min() == pytest.approx(0) and y.max() == pytest.approx(1)  # dB, rescaled
+    assert np.argmax(y) == np.argmax(vh.cues["loudness"])
+    assert "cue" in timeline.visible_curves()
+    assert "how loud" in box.toolTip()
+    assert timeline.show_cue("motion")  # a small range is spread over the plot too
+    assert timeline.curve_data("cue")[1].max() == pytest.approx(1)
+    assert timeline.show_cue("loudness")
+    assert f"loudness {100 * y[6]:.0f}%" in timeline.tooltip_at(3.2)
+    other = make_highlights(20)
+    other.cues = {"loudness": np.linspace(-40, -20, 20)}
+    timeline.set_highlights(other)  # the next video keeps the choice where it has the cue
+    assert box.currentData() == "loudness" and len(timeline.curve_data("cue")[1]) == 20
+    timeline.set_highlights(make_highlights(20))  # an older file: no cues
+    assert not box.isEnabled() and "cue" not in timeline.visible_curves()
+    assert not timeline.show_cue("loudness")
+    timeline.set_highlights(vh)  # the choice comes back with a video that has it
+    assert box.currentData() == "loudness"
 
 
 def test_playhead_sync_both_ways(timeline):
