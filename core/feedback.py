@@ -220,6 +220,12 @@ def _pointwise(zs: list[np.ndarray], ys: list[np.ndarray], l2: float) -> np.ndar
 LEARNERS = ("pairwise", "pointwise")
 
 
+def _solve(s_d: np.ndarray, s_dd: np.ndarray, count: float, l2: float) -> np.ndarray:
+    if not count:
+        return np.zeros(len(s_d))
+    return np.linalg.solve(s_dd / count + l2 * np.eye(len(s_d)), s_d / count)
+
+
 def _weights(
     zs: list[np.ndarray], ys: list[np.ndarray], l2: float, seed: int, learner: str = "pairwise"
 ) -> np.ndarray:
@@ -227,14 +233,8 @@ def _weights(
     every pair, :func:`_pair_moments`); ``seed`` is kept for the signature (no sampling)."""
     if learner == "pointwise":
         return _pointwise(zs, ys, l2)
-    k = zs[0].shape[1]
-    s_d, s_dd, count = np.zeros(k), np.zeros((k, k)), 0.0
-    for z, y in zip(zs, ys, strict=True):
-        d, dd, c = _pair_moments(z, y, MAX_PAIRS)
-        s_d, s_dd, count = s_d + d, s_dd + dd, count + c
-    if not count:
-        return np.zeros(k)
-    return np.linalg.solve(s_dd / count + l2 * np.eye(k), s_d / count)
+    moments = [_pair_moments(z, y, MAX_PAIRS) for z, y in zip(zs, ys, strict=True)]
+    return _solve(*(sum(m[i] for m in moments) for i in range(3)), l2)
 
 
 def blend(prior: np.ndarray, head_scores: np.ndarray, beta: float) -> np.ndarray:
@@ -274,15 +274,25 @@ def _folds(ys: list[np.ndarray], seed: int) -> list[list[np.ndarray]]:
 
 def _held_out_aps(zs, ps, ys, l2, seed, learner, betas) -> np.ndarray:
     """Rows: one per held-out video (or half), columns: its AP at each of ``betas``."""
+
+    def row(z, p, y_all, y_tr, w):
+        # held out: its labels, and its untouched clips below them (as in _pair_moments)
+        held = np.where(np.isfinite(y_tr), np.nan, np.nan_to_num(y_all, nan=0.0))
+        return [labelled_ap(blend(p, z @ w, b), held) for b in betas]
+
     rows = []
-    for train in _folds(ys, seed):
-        w = _weights(zs, train, l2, seed, learner)
-        for z, p, y_all, y_tr in zip(zs, ps, ys, train, strict=True):
-            # held out: its labels, and its untouched clips below them (as in _pair_moments)
-            held = np.where(np.isfinite(y_tr), np.nan, np.nan_to_num(y_all, nan=0.0))
-            aps = [labelled_ap(blend(p, z @ w, b), held) for b in betas]
-            if aps[0] is not None:
-                rows.append(aps)
+    if learner == "pairwise" and len(ys) >= 2:  # one video out: the others' moments, summed
+        moments = [_pair_moments(z, y, MAX_PAIRS) for z, y in zip(zs, ys, strict=True)]
+        total = [sum(m[i] for m in moments) for i in range(3)]
+        for z, p, y, m in zip(zs, ps, ys, moments, strict=True):
+            w = _solve(*(t - x for t, x in zip(total, m, strict=True)), l2)
+            rows.append(row(z, p, y, np.full_like(y, np.nan), w))
+    else:
+        for train in _folds(ys, seed):
+            w = _weights(zs, train, l2, seed, learner)
+            for z, p, y_all, y_tr in zip(zs, ps, ys, train, strict=True):
+                rows.append(row(z, p, y_all, y_tr, w))
+    rows = [r for r in rows if r[0] is not None]
     return np.array(rows, np.float64).reshape(-1, len(betas))
 
 
