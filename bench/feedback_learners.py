@@ -2,18 +2,19 @@
 
 The simulated editor of ``avhd bench --feedback`` (:mod:`core.evaluation.feedback`) reviews
 K training videos per domain of each fold of ``--split validate`` (2-fold cross-validation
-on the training videos of ``splits.json``; the test videos are never read); one head per
-domain re-scores the fold's held-out videos. Prints, per learner, the mAP gain over K = 0
-(the label-free prior of the recipe) as mean, sd and min over folds x draws, side by side in
-one run. This is how the default learner and guard of ``core.feedback`` were chosen.
+on the training videos of ``splits.json``; the test videos are never read); the learner
+re-scores the fold's held-out videos, with one head for the library (``library`` rows, as
+the app and the bench's default) or one per domain (``domain`` rows, the earlier default).
+Prints, per learner and K, the mAP gain over K = 0 (the label-free prior of the recipe) as
+mean and min over folds x draws, side by side in one run. This is how the default learner,
+its features, ridge, blend and guard in ``core.feedback`` were chosen.
 
-    python bench/feedback_learners.py youtube --recipe cues [--k 2] [--draws 0 1 2]
+    python bench/feedback_learners.py youtube --recipe cues [--k 1 2 4] [--draws 0 1 2 3 4 5]
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 import numpy as np
 
@@ -32,25 +33,42 @@ def _priors(bench, recipe: str) -> list[tuple]:
     return out
 
 
-def _learners() -> dict:
-    """name -> fn(head fitted by the default learner, reviewed, projection) -> head."""
-    from core.feedback import BETAS, fit_head
+#: name -> (scope, fit_head keyword arguments); the first is the default of core.feedback
+LEARNERS: dict[str, tuple[str, dict]] = {
+    "library, centred, shrinking blend + guard (default)": ("library", {}),
+    "library, centred, shrinking blend unguarded": ("library", {"guard": False}),
+    "library, centred, beta 0.3 unguarded": ("library", {"beta": 0.3}),
+    "library, centred, ridge 0.003": ("library", {"l2": 0.003}),
+    "library, centred, ridge 0.03": ("library", {"l2": 0.03}),
+    "library, raw clips (not centred)": ("library", {"centre": False}),
+    "domain, centred, shrinking blend + guard": ("domain", {}),
+    "domain, raw, ridge 100, beta 0.3 unguarded": ("domain", {"centre": False, "l2": 100.0,
+                                                             "beta": 0.3}),
+    "previous default: domain, raw, ridge 100, strict guard": ("domain", {"previous": True}),
+}
 
-    def default(rev, proj, seed):
-        return fit_head([], rev, projection=proj, seed=seed)
 
-    def mean_guard(rev, proj, seed):  # the guard on the mean held-out AP alone
-        return fit_head([], rev, projection=proj, seed=seed, agree=0.0)
+def _previous(rev, proj, seed):
+    """The learner before this pass: one head per domain on the raw clips, ridge 100, used
+    only when a blend of BETAS beats the prior on the mean and on 3 in 4 held-out videos."""
+    from dataclasses import replace
 
-    def fixed(beta):
-        def fn(rev, proj, seed):
-            head = fit_head([], rev, projection=proj, seed=seed, guard=False)
-            return replace(head, beta=beta if head.w.any() else 0.0)
-        return fn
+    from core.feedback import BETAS, _held_out_aps, fit_head
 
-    out = {"guard: mean and 3 in 4 videos (default)": default, "guard: mean only": mean_guard}
-    out.update({f"unguarded, beta {b}": fixed(b) for b in BETAS[1:]})
-    return out
+    head = fit_head([], rev, projection=proj, centre=False, l2=100.0, beta=0.0)
+    if len(rev) < 2 or not head.w.any():
+        return head
+    zs = [(x[: len(y)] - proj[0]) @ proj[1] for x, _, y in rev]
+    ps = [np.asarray(p, np.float64)[: len(z)] for (_, p, _), z in zip(rev, zs, strict=True)]
+    ys = [np.asarray(y, np.float64)[: len(z)] for (_, _, y), z in zip(rev, zs, strict=True)]
+    aps = _held_out_aps(zs, ps, ys, 100.0, seed, "pairwise", BETAS)
+    if not len(aps):
+        return head
+    means, share = aps.mean(axis=0), (aps > aps[:, :1]).mean(axis=0)
+    ok = (means > means[0]) & (share >= 0.75)
+    ok[0] = False
+    beta = BETAS[int(np.argmax(np.where(ok, means, -np.inf)))] if ok.any() else 0.0
+    return replace(head, beta=float(beta))
 
 
 def _metric(bench, preds: dict) -> float:
@@ -60,29 +78,41 @@ def _metric(bench, preds: dict) -> float:
     return fn(preds, {v: bench.labels[v] for v in preds}, bench.domains)["mAP"]
 
 
-def _fold_gains(bench, mats, fold, k, draws, learners) -> dict:
+def _fold_gains(bench, mats, fold, ks, draws, learners) -> dict:
     from core.evaluation.feedback import draw_reviewed, simulate_review
     from core.evaluation.protocol import supervised_targets
-    from core.feedback import DIMS, apply_head, fit_projection
+    from core.feedback import DIMS, apply_head, centred, fit_head, fit_projection
 
     train, test, prior = fold
-    proj = fit_projection([mats[v] for v in train], DIMS)
+    proj = {True: fit_projection([centred(mats[v]) for v in train], DIMS),
+            False: fit_projection([mats[v] for v in train], DIMS)}
     base = _metric(bench, {v: prior[v] for v in test})
-    gains: dict = {name: [] for name in learners}
-    for seed in draws:
-        rev = draw_reviewed(train, bench.domains, k, seed)
-        truth = supervised_targets(bench.name, [bench.labels[v] for v in rev])
-        labels = {v: simulate_review(prior[v], t).feedback.labels
-                  for v, t in zip(rev, truth, strict=True)}
-        for name, fn in learners.items():
-            preds = {v: prior[v] for v in test}
-            for dom in sorted({bench.domains[v] for v in test}):
-                rv = [(mats[v], prior[v], labels[v]) for v in rev if bench.domains[v] == dom]
-                if rv:
-                    head = fn(rv, proj, seed)
+    gains: dict = {(name, k): [] for name in learners for k in ks}
+    for k in ks:
+        for seed in draws:
+            rev = draw_reviewed(train, bench.domains, k, seed)
+            truth = supervised_targets(bench.name, [bench.labels[v] for v in rev])
+            labels = {v: simulate_review(prior[v], t).feedback.labels
+                      for v, t in zip(rev, truth, strict=True)}
+            for name, (scope, kw) in learners.items():
+                kw = dict(kw)
+                previous = kw.pop("previous", False)
+                groups = ({"library": rev} if scope == "library" else
+                          {d: [v for v in rev if bench.domains[v] == d]
+                           for d in sorted({bench.domains[v] for v in test})})
+                preds = {v: prior[v] for v in test}
+                for dom, vids in groups.items():
+                    if not vids:
+                        continue
+                    rv = [(mats[v], prior[v], labels[v]) for v in vids]
+                    if previous:
+                        head = _previous(rv, proj[False], seed)
+                    else:
+                        head = fit_head([], rv, projection=proj[kw.get("centre", True)],
+                                        seed=seed, **kw)
                     preds.update({v: apply_head(head, mats[v], prior[v]) for v in test
-                                  if bench.domains[v] == dom})
-            gains[name].append(_metric(bench, preds) - base)
+                                  if scope == "library" or bench.domains[v] == dom})
+                gains[(name, k)].append(_metric(bench, preds) - base)
     return gains
 
 
@@ -93,22 +123,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("benchmark", choices=("youtube", "tvsum"))
     ap.add_argument("--recipe", default="cues")
-    ap.add_argument("--k", type=int, default=2)
+    ap.add_argument("--k", type=int, nargs="+", default=[2])
     ap.add_argument("--draws", type=int, nargs="+", default=[0, 1, 2])
     args = ap.parse_args()
     bench = load_benchmark(args.benchmark)
     mats = {v: clip_matrix(*bench.features[v]) for v in bench.videos}
-    learners = _learners()
-    gains: dict = {name: [] for name in learners}
+    gains: dict = {(name, k): [] for name in LEARNERS for k in args.k}
     for fold in _priors(bench, args.recipe):
-        for name, g in _fold_gains(bench, mats, fold, args.k, args.draws, learners).items():
-            gains[name] += g
+        for key, g in _fold_gains(bench, mats, fold, args.k, args.draws, LEARNERS).items():
+            gains[key] += g
     print(f"{args.benchmark} --recipe {args.recipe}: K = {args.k} reviewed per domain, "
-          f"2 folds x draws {args.draws}; mAP gain over K = 0 on held-out training videos")
-    print(f"{'learner':>42} {'gain':>7} {'sd':>6} {'min':>7}")
-    for name, g in gains.items():
-        a = np.array(g)
-        print(f"{name:>42} {a.mean():>+7.2f} {a.std():>6.2f} {a.min():>+7.2f}")
+          f"2 folds x draws {args.draws}; mAP gain over K = 0 on held-out training videos "
+          "(mean, min over runs)")
+    print(f"{'learner':>56} " + " ".join(f"{'K=' + str(k):>16}" for k in args.k))
+    for name in LEARNERS:
+        cells = [np.array(gains[(name, k)]) for k in args.k]
+        print(f"{name:>56} " + " ".join(f"{a.mean():>+7.2f} ({a.min():>+6.2f})" for a in cells))
 
 
 if __name__ == "__main__":

@@ -5,18 +5,23 @@ Edits -> labels (:func:`labels_from_edits`): clips inside a kept segment are pos
 inside a discarded segment negatives, inside an added segment positives, and clips trimmed
 out of a suggested segment negatives; every other clip carries no label (``nan``).
 
-The learner (:func:`fit_head`, :func:`apply_head`) is a pairwise ranking head: within each
-reviewed video every labelled positive should rank above every labelled negative and above
-every untouched clip, so it fits ``w`` by ridge regression of ``+1`` on the differences
-``z_pos - z_other`` of the clips' features (projected on the library's principal components,
-label-free), in closed form over every pair. A video's new score is
-``(1 - beta) * rank(prior) + beta * rank(w . z)``, the prior being the label-free score.
-``beta`` is chosen on the reviewed videos themselves, leaving one reviewed video out at a
-time: a blend is used only when it ranks the held-out videos' edits better than the prior on
-the mean and on at least three in four of them (both of two); otherwise, or with fewer than
-two reviewed videos, the head is not used (``beta = 0``), so learning falls back to the
-label-free scores instead of hurting them. The benchmark simulation
-(:mod:`core.evaluation.feedback`) and the app run this same code.
+The learner (:func:`fit_head`, :func:`apply_head`) is a pairwise ranking head, one for the
+library, pooled over every reviewed video: within each reviewed video every labelled
+positive should rank above every labelled negative and above every untouched clip, so it
+fits ``w`` by ridge regression of ``+1`` on the differences ``z_pos - z_other`` in closed
+form over every pair. ``z`` is a clip's features minus its own video's mean clip, projected
+on the library's principal components of those within-video deviations (label-free): what
+makes a clip stand out in its video, not what tells the videos apart. A video's new score
+is ``(1 - beta) * rank(prior) + beta * rank(w . z)``, the prior being the label-free score.
+
+``beta`` grows with the evidence: ``BETA_MAX * n / (n + N0)`` for ``n`` reviewed videos
+(none below two), so a few edits move the scores a little and need no fragile check. The
+guard (:func:`_choose_beta`, one reviewed video left out at a time) can only move it away
+from that default when the held-out edits say so clearly: to a larger blend when that ranks
+the held-out videos' edits better than the prior on the mean and on at least three in four
+of them, and to the prior alone (``beta = 0``) when the default blend ranks them worse on the
+mean and on at least three in four. The benchmark simulation (:mod:`core.evaluation.feedback`)
+and the app run this same code.
 """
 
 from __future__ import annotations
@@ -32,15 +37,25 @@ from core.pseudo import rank01
 log = logging.getLogger(__name__)
 
 FEEDBACK_SCHEMA = 1
-#: the blends of the head with the prior tried by the guard (0 = the prior alone)
+#: the blends of the head with the prior the guard may raise the default to (0 = the prior)
 BETAS = (0.0, 0.3, 0.5, 0.7, 1.0)
-#: the head's size and ridge, chosen by the simulation on training videos (docs/results.md)
+#: the head's size and ridge, chosen by the simulation on training videos (docs/results.md);
+#: the ridge is relative to the second moment of the pair differences (unit-norm features)
 DIMS = 32
-L2 = 100.0
+L2 = 0.01
+#: the default blend ``BETA_MAX * n / (n + N0)`` for ``n`` reviewed videos (same choice)
+BETA_MAX = 0.4
+N0 = 6
 #: pairs per (video, kind of pair) at full weight; a larger block is weighted down to this
 MAX_PAIRS = 2000
-#: the share of held-out reviewed videos on which the guard wants the blend above the prior
+#: the share of held-out reviewed videos on which the guard wants a blend better (to raise
+#: the default) or worse (to drop it) than the prior
 AGREE = 0.75
+
+
+def default_beta(videos: int) -> float:
+    """The blend used without a clear verdict of the guard: 0 below two reviewed videos."""
+    return 0.0 if videos < 2 else BETA_MAX * videos / (videos + N0)
 
 
 @dataclass
@@ -118,6 +133,8 @@ class Head:
     w: np.ndarray
     beta: float
     info: dict = field(default_factory=dict)
+    #: features are taken minus their video's mean clip before the projection
+    centre: bool = True
 
     @property
     def used(self) -> bool:
@@ -135,6 +152,12 @@ def clip_matrix(visual: np.ndarray, audio: np.ndarray | None) -> np.ndarray:
         return unit(visual)
     n = min(len(visual), len(audio))
     return np.concatenate([unit(visual[:n]), unit(audio[:n])], axis=1)
+
+
+def centred(x: np.ndarray) -> np.ndarray:
+    """A video's clip rows minus its mean clip (what the head sees: within-video deviations)."""
+    x = np.asarray(x, np.float32)
+    return x - x.mean(axis=0) if len(x) else x
 
 
 def fit_projection(
@@ -197,6 +220,12 @@ def _pointwise(zs: list[np.ndarray], ys: list[np.ndarray], l2: float) -> np.ndar
 LEARNERS = ("pairwise", "pointwise")
 
 
+def _solve(s_d: np.ndarray, s_dd: np.ndarray, count: float, l2: float) -> np.ndarray:
+    if not count:
+        return np.zeros(len(s_d))
+    return np.linalg.solve(s_dd / count + l2 * np.eye(len(s_d)), s_d / count)
+
+
 def _weights(
     zs: list[np.ndarray], ys: list[np.ndarray], l2: float, seed: int, learner: str = "pairwise"
 ) -> np.ndarray:
@@ -204,14 +233,8 @@ def _weights(
     every pair, :func:`_pair_moments`); ``seed`` is kept for the signature (no sampling)."""
     if learner == "pointwise":
         return _pointwise(zs, ys, l2)
-    k = zs[0].shape[1]
-    s_d, s_dd, count = np.zeros(k), np.zeros((k, k)), 0.0
-    for z, y in zip(zs, ys, strict=True):
-        d, dd, c = _pair_moments(z, y, MAX_PAIRS)
-        s_d, s_dd, count = s_d + d, s_dd + dd, count + c
-    if not count:
-        return np.zeros(k)
-    return np.linalg.solve(s_dd / count + l2 * np.eye(k), s_d / count)
+    moments = [_pair_moments(z, y, MAX_PAIRS) for z, y in zip(zs, ys, strict=True)]
+    return _solve(*(sum(m[i] for m in moments) for i in range(3)), l2)
 
 
 def blend(prior: np.ndarray, head_scores: np.ndarray, beta: float) -> np.ndarray:
@@ -249,38 +272,62 @@ def _folds(ys: list[np.ndarray], seed: int) -> list[list[np.ndarray]]:
     return [[a], [b]]
 
 
-def _held_out_aps(zs, ps, ys, l2, seed, learner) -> np.ndarray:
-    """Rows: one per held-out video (or half), columns: its AP at each of :data:`BETAS`."""
+def _held_out_aps(zs, ps, ys, l2, seed, learner, betas) -> np.ndarray:
+    """Rows: one per held-out video (or half), columns: its AP at each of ``betas``."""
+
+    def row(z, p, y_all, y_tr, w):
+        # held out: its labels, and its untouched clips below them (as in _pair_moments)
+        held = np.where(np.isfinite(y_tr), np.nan, np.nan_to_num(y_all, nan=0.0))
+        return [labelled_ap(blend(p, z @ w, b), held) for b in betas]
+
     rows = []
-    for train in _folds(ys, seed):
-        w = _weights(zs, train, l2, seed, learner)
-        for z, p, y_all, y_tr in zip(zs, ps, ys, train, strict=True):
-            # held out: its labels, and its untouched clips below them (as in _pair_moments)
-            held = np.where(np.isfinite(y_tr), np.nan, np.nan_to_num(y_all, nan=0.0))
-            aps = [labelled_ap(blend(p, z @ w, b), held) for b in BETAS]
-            if aps[0] is not None:
-                rows.append(aps)
-    return np.array(rows, np.float64).reshape(-1, len(BETAS))
+    if learner == "pairwise" and len(ys) >= 2:  # one video out: the others' moments, summed
+        moments = [_pair_moments(z, y, MAX_PAIRS) for z, y in zip(zs, ys, strict=True)]
+        total = [sum(m[i] for m in moments) for i in range(3)]
+        for z, p, y, m in zip(zs, ps, ys, moments, strict=True):
+            w = _solve(*(t - x for t, x in zip(total, m, strict=True)), l2)
+            rows.append(row(z, p, y, np.full_like(y, np.nan), w))
+    else:
+        for train in _folds(ys, seed):
+            w = _weights(zs, train, l2, seed, learner)
+            for z, p, y_all, y_tr in zip(zs, ps, ys, train, strict=True):
+                rows.append(row(z, p, y_all, y_tr, w))
+    rows = [r for r in rows if r[0] is not None]
+    return np.array(rows, np.float64).reshape(-1, len(betas))
 
 
-def _choose_beta(zs, ps, ys, l2, seed, margin, learner, agree=None) -> tuple[float, dict]:
-    """The blend whose held-out AP is best among those that beat the prior by more than
-    ``margin`` on the mean AND on at least ``agree`` (default :data:`AGREE`) of the held-out
-    videos (both of two); 0 (the prior) when none does."""
-    aps = _held_out_aps(zs, ps, ys, l2, seed, learner)
+def _choose_beta(zs, ps, ys, l2, seed, learner, agree=None) -> tuple[float, dict]:
+    """The blend: :func:`default_beta` of the reviewed videos with pairs, unless the held-out
+    edits (one reviewed video left out at a time) say clearly otherwise. Raised to the best
+    of :data:`BETAS` above it that beats the prior on the mean AND on at least ``agree``
+    (default :data:`AGREE`) of the held-out videos; dropped to 0 (the prior) when the default
+    is below the prior on the mean and on at least ``agree`` of them."""
+    agree = AGREE if agree is None else agree
+    n = sum(bool((y == 1).any() and not (y == 1).all()) for y in ys)
+    base = default_beta(n)
+    if n < 2:  # one video's own clips cannot say whether the head carries over
+        return 0.0, {"cv": "needs two reviewed videos", "cv_videos": n}
+    betas = (*BETAS, base)
+    aps = _held_out_aps(zs, ps, ys, l2, seed, learner, betas)
     if not len(aps):
         return 0.0, {"cv": "no held-out labels of both kinds"}
-    if len(ys) < 2:  # one video's own clips cannot say whether the head carries over
-        return 0.0, {"cv": "needs two reviewed videos", "cv_videos": len(aps)}
     means = aps.mean(axis=0)
-    share = (aps > aps[:, :1]).mean(axis=0)
-    ok = (means > means[0] + margin) & (share >= (AGREE if agree is None else agree))
-    ok[0] = False
-    beta = BETAS[int(np.argmax(np.where(ok, means, -np.inf)))] if ok.any() else 0.0
-    return beta, {"cv_ap": {str(b): round(float(m), 4) for b, m in zip(BETAS, means, strict=True)},
-                  "cv_agree": {str(b): round(float(a), 2) for b, a in zip(BETAS, share,
-                                                                          strict=True)},
-                  "cv_videos": len(aps)}
+    better = (aps > aps[:, :1]).mean(axis=0)
+    worse = (aps < aps[:, :1]).mean(axis=0)
+    up = (means > means[0]) & (better >= agree) & (np.array(betas) > base)
+    up[0] = up[-1] = False
+    if up.any():
+        beta, rule = betas[int(np.argmax(np.where(up, means, -np.inf)))], "raised"
+    elif means[-1] < means[0] and worse[-1] >= agree:
+        beta, rule = 0.0, "dropped"
+    else:
+        beta, rule = base, "default"
+    names = [*map(str, BETAS), "default"]
+    return float(beta), {
+        "cv": rule, "beta_default": round(float(base), 4),
+        "cv_ap": {k: round(float(m), 4) for k, m in zip(names, means, strict=True)},
+        "cv_agree": {k: round(float(a), 2) for k, a in zip(names, better, strict=True)},
+        "cv_worse": round(float(worse[-1]), 2), "cv_videos": len(aps)}
 
 
 def fit_head(
@@ -289,9 +336,10 @@ def fit_head(
     *,
     dims: int = DIMS,
     l2: float = L2,
-    margin: float = 0.0,
     agree: float = AGREE,
     guard: bool = True,
+    beta: float | None = None,
+    centre: bool = True,
     learner: str = "pairwise",
     projection: tuple[np.ndarray, np.ndarray] | None = None,
     seed: int = 0,
@@ -299,33 +347,43 @@ def fit_head(
     """Fit the head from ``reviewed`` = ``[(clip matrix, prior scores, labels)]``.
 
     ``library``: every video's clip matrix (:func:`clip_matrix`), for the label-free
-    projection (or ``projection``, :func:`fit_projection`'s result, computed once per library:
-    it needs no label). ``margin`` and ``agree``: how much better on the mean, and on what share
-    of the held-out reviewed videos, a blend must be (:func:`_choose_beta`); ``guard=False``
-    uses beta 0.5 without checking it (comparison only).
+    projection (or ``projection``, :func:`fit_projection`'s result on the :func:`centred`
+    matrices, computed once per library: it needs no label). ``centre``: the head sees each
+    clip minus its video's mean clip (the default; ``False``: the raw clips, as before).
+    ``agree``: on what share of the held-out reviewed videos the guard wants a blend better
+    (or worse) than the prior to move the blend off its default (:func:`_choose_beta`);
+    ``guard=False`` uses :func:`default_beta` unchecked, or ``beta`` when given (comparison).
     """
-    mean, basis = projection or fit_projection(library, dims, seed=seed)
-    zs = [(x[: len(y)] - mean) @ basis for x, _, y in reviewed]
+    prep = centred if centre else (lambda x: np.asarray(x, np.float32))
+    mean, basis = projection or fit_projection([prep(x) for x in library], dims, seed=seed)
+    zs = [(prep(x)[: len(y)] - mean) @ basis for x, _, y in reviewed]
     ps = [np.asarray(p, np.float64)[: len(z)] for (_, p, _), z in zip(reviewed, zs, strict=True)]
     ys = [np.asarray(y, np.float64)[: len(z)] for (_, _, y), z in zip(reviewed, zs, strict=True)]
     n_lab = int(sum(np.isfinite(y).sum() for y in ys))
     info: dict = {"videos": len(ys), "labelled_clips": n_lab}
     if not any((y == 1).any() and not (y == 1).all() for y in ys):
-        return Head(mean, basis, np.zeros(basis.shape[1]), 0.0, {**info, "cv": "no pairs"})
-    if guard:
-        beta, cv = _choose_beta(zs, ps, ys, l2, seed, margin, learner, agree)
+        return Head(mean, basis, np.zeros(basis.shape[1]), 0.0, {**info, "cv": "no pairs"},
+                    centre)
+    if beta is not None:
+        info["cv"] = "fixed"
+    elif guard:
+        beta, cv = _choose_beta(zs, ps, ys, l2, seed, learner, agree)
         info.update(cv)
     else:
-        beta = 0.5
+        beta = default_beta(sum(bool((y == 1).any() and not (y == 1).all()) for y in ys))
+        info["cv"] = "unguarded"
     w = _weights(zs, ys, l2, seed, learner)
-    return Head(mean, basis, w.astype(np.float32), float(beta), info)
+    return Head(mean, basis, w.astype(np.float32), float(beta), info, centre)
 
 
 def apply_head(head: Head, x: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """One video's scores after learning (its prior unchanged when the head is not used)."""
+    """One video's scores after learning (its prior unchanged when the head is not used).
+    ``x``: the video's whole clip matrix (or its projection, with an identity projection);
+    a centring head takes it minus its mean clip."""
     prior = np.asarray(prior, np.float64)
     if not head.used:
         return prior
+    x = centred(x) if head.centre else np.asarray(x, np.float32)
     h = np.zeros(len(prior))
     n = min(len(x), len(prior))
     h[:n] = (x[:n] - head.mean) @ head.basis @ head.w
@@ -358,9 +416,10 @@ class Learning:
 class LibraryLearner:
     """Re-scores a library from its feedback.
 
-    The label-free part is done once per library: the projection of every clip on the
-    library's principal components. Learning from an edit then fits the head in that small
-    space and re-scores every unedited video with one product per video.
+    The label-free part is done once per library: the projection of every clip, minus its
+    video's mean clip, on the library's principal components of those deviations. Learning
+    from an edit then fits the head in that small space and re-scores every unedited video
+    with one product per video.
     """
 
     def __init__(
@@ -371,10 +430,10 @@ class LibraryLearner:
         l2: float = L2,
         seed: int = 0,
     ):
-        mats = {k: clip_matrix(v, a) for k, (v, a) in features.items()}
+        mats = {k: centred(clip_matrix(v, a)) for k, (v, a) in features.items()}
         self.seed, self.l2 = seed, l2
         mean, basis = fit_projection(list(mats.values()), dims, seed=seed)
-        self.z = {k: (m - mean) @ basis for k, m in mats.items()}
+        self.z = {k: (m - mean) @ basis for k, m in mats.items()}  # centred: mean ~ 0
         k = basis.shape[1]
         self._identity = (np.zeros(k, np.float32), np.eye(k, dtype=np.float32))
 

@@ -192,7 +192,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--feedback-scope",
         choices=("domain", "library"),
         default=None,
-        help="one learned head per domain (default) or one for the whole library",
+        help="one learned head for the whole library, as the app (default), or one per domain",
     )
     p.add_argument(
         "--feedback-learner",

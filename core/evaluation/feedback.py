@@ -6,7 +6,10 @@ the ground truth: keeps a segment when at least half of its clips are highlights
 its non-highlight edge clips off; discards the others; and adds the single longest missed
 highlight run (one that no shown segment touches). Those edits go through the app's own
 :func:`core.feedback.labels_from_edits`, and :func:`core.feedback.fit_head` learns from the
-labels alone; the test videos are then re-scored with :func:`core.feedback.apply_head`.
+labels alone; the test videos are then re-scored with :func:`core.feedback.apply_head`. By
+default (``feedback_scope="library"``) one head learns from every reviewed video of the
+library, as in the app; ``"domain"`` fits one head per domain from that domain's reviewed
+videos (one editor library per domain, the earlier simulation).
 Clicks: one per kept or discarded segment, one per trimmed edge, two per added segment.
 """
 
@@ -123,7 +126,7 @@ def feedback_scores(bench, train_ids: list[str], test_ids: list[str], cfg, seed:
     the editor is shown) and the test videos (the priors) in one call. Only the reviewed
     videos' labels are read, through :func:`simulate_review`; domains choose the reviewed
     videos and, with ``feedback_scope="domain"``, which head re-scores a test video (one
-    editor library per domain).
+    editor library per domain; the default ``"library"``: one head for the library).
     """
     from core.evaluation.protocol import supervised_targets
 

@@ -60,7 +60,8 @@ class BenchConfig:
     ``self_train`` > 0 retrains that many times, each round on targets from the previous
     network's training-video ranks blended half and half with the pseudo-highlight ranks.
     ``feedback`` = K (None: off) simulates an editor reviewing K training videos per domain
-    and re-scores the test videos from those edits (:mod:`core.evaluation.feedback`).
+    and re-scores the test videos from those edits (:mod:`core.evaluation.feedback`), with
+    one head for the library (``feedback_scope="library"``, as the app) or one per domain.
     """
 
     benchmark: str
@@ -85,7 +86,7 @@ class BenchConfig:
     self_train: int = 0
     device: str = "cpu"
     feedback: int | None = None
-    feedback_scope: str = "domain"
+    feedback_scope: str = "library"
     feedback_learner: str = "pairwise"
     feedback_guard: bool = True
 
