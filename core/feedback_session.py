@@ -103,7 +103,7 @@ def _reason(info: dict) -> str:
         return "the edits mark no clip as better than another"
     if "no held-out" in cv:
         return "the edits hold no kept and no discarded clips to check it on"
-    return ("on the edited videos it ranked the kept clips no better than the label-free "
+    return ("on the edited videos it ranked the kept clips worse than the label-free "
             "scores")
 
 
