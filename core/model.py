@@ -7,6 +7,10 @@ layers. Variants: ``audio`` / ``visual`` (one stream), ``early`` (concatenate, o
 self-attention), ``late`` (two self-attention streams, concatenated) and ``large`` (bimodal
 with an extra self-attention layer per modality and an extra fully-connected layer).
 
+``context`` > 0 (an odd kernel size, in clips) adds temporal context before attention: each
+projected stream passes a residual 1-D convolution over that many neighbouring clips
+(padded clips are zeroed first, so they read as the convolution's own zero padding).
+
 Every model maps ``(visual (B,T,dv), audio (B,T,da), mask (B,T) bool, True = real clip)`` to
 logits ``(B,T)``; :meth:`HighlightNet.scores` applies the sigmoid. Padded clips never
 influence real ones (key padding masks), so batching videos of different lengths does not
@@ -33,6 +37,7 @@ class ModelConfig:
     hidden: int = 128
     heads: int = 4
     dropout: float = 0.1
+    context: int = 0  # odd kernel (clips) of a residual 1-D convolution after projection; 0: none
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +77,21 @@ class Projection(nn.Module):
         return self.net(x)
 
 
+class Context(nn.Module):
+    """``x + GELU(conv1d(x))`` over ``kernel`` neighbouring clips, then a layer norm."""
+
+    def __init__(self, dim: int, kernel: int, dropout: float) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(dim, dim, kernel, padding=kernel // 2)
+        self.norm = nn.LayerNorm(dim)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        x = x * mask[..., None]
+        y = self.conv(x.transpose(1, 2)).transpose(1, 2)
+        return self.norm(x + self.drop(nn.functional.gelu(y)))
+
+
 class Regressor(nn.Module):
     """Learnable weighted sum of the streams, then fully-connected layers to one logit."""
 
@@ -101,6 +121,10 @@ class HighlightNet(nn.Module):
         self.cfg = cfg
         d, h, p = cfg.hidden, cfg.heads, cfg.dropout
         var = cfg.variant
+        if cfg.context < 0 or (cfg.context and cfg.context % 2 == 0):
+            raise ValueError(f"context must be 0 or an odd kernel size, got {cfg.context}")
+        n_ctx = 0 if not cfg.context else (1 if var in ("early", "audio", "visual") else 2)
+        self.ctx = nn.ModuleList([Context(d, cfg.context, p) for _ in range(n_ctx)])
         self.uses_visual = var != "audio"
         self.uses_audio = var != "visual"
         if self.uses_visual and var != "early":
@@ -133,20 +157,25 @@ class HighlightNet(nn.Module):
             x = layer(x, x, pad)
         return x
 
+    def _ctx(self, i: int, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.ctx[i](x, mask) if len(self.ctx) else x
+
     def forward(
         self, visual: torch.Tensor, audio: torch.Tensor, mask: torch.Tensor
     ) -> torch.Tensor:
         pad = ~mask
         var = self.cfg.variant
         if var == "early":
-            x = self._self(self.sa_av, self.proj_av(torch.cat([visual, audio], -1)), pad)
-            return self.regressor([x])
+            x = self._ctx(0, self.proj_av(torch.cat([visual, audio], -1)), mask)
+            return self.regressor([self._self(self.sa_av, x, pad)])
         if var == "visual":
-            return self.regressor([self._self(self.sa, self.proj_v(visual), pad)])
+            x = self._ctx(0, self.proj_v(visual), mask)
+            return self.regressor([self._self(self.sa, x, pad)])
         if var == "audio":
-            return self.regressor([self._self(self.sa, self.proj_a(audio), pad)])
-        v = self._self(self.sa_v, self.proj_v(visual), pad)
-        a = self._self(self.sa_a, self.proj_a(audio), pad)
+            x = self._ctx(0, self.proj_a(audio), mask)
+            return self.regressor([self._self(self.sa, x, pad)])
+        v = self._self(self.sa_v, self._ctx(0, self.proj_v(visual), mask), pad)
+        a = self._self(self.sa_a, self._ctx(1, self.proj_a(audio), mask), pad)
         if var == "late":
             return self.regressor([self.fuse(torch.cat([v, a], -1))])
         av = self.ca_av(a, v, pad)

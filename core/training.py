@@ -1,7 +1,11 @@
 """Training the highlight network on (pseudo-)labels, checkpoints, and prediction.
 
-Binary cross-entropy against the labels (pseudo-highlights, or real labels in supervised
-mode), Adam. Features are standardised per dimension with statistics from the training
+Adam on one of :data:`LOSSES` against the labels (pseudo-highlights, or real labels in
+supervised mode): ``bce`` = binary cross-entropy per clip (the method); ``pairwise`` = a
+logistic loss on every pair of clips of one window whose labels differ (the higher-labelled
+clip should score higher); ``listwise`` = cross-entropy between the window's labels,
+normalised to sum to one, and the softmax of its scores. The two ranking losses only compare
+clips of one window, which is all a per-video ranking metric reads. Features are standardised per dimension with statistics from the training
 library, which the checkpoint keeps. Long videos are cut into windows of ``max_clips``
 clips for training and scoring, so memory stays bounded on libraries of any size.
 """
@@ -45,9 +49,49 @@ class TrainConfig:
     device: str = "auto"
     max_clips: int = 512
     grad_clip: float = 1.0
+    loss: str = "bce"  # one of LOSSES
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+LOSSES = ("bce", "pairwise", "listwise")
+
+
+def window_loss(
+    logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor, kind: str = "bce"
+) -> tuple[torch.Tensor, int]:
+    """The loss of a batch of windows ``(B, T)`` and the count it is a mean over.
+
+    ``bce``: mean over real clips. ``pairwise``: mean over ordered pairs ``(i, j)`` of one
+    window with ``label_i > label_j`` of ``log(1 + exp(s_j - s_i))``. ``listwise``: mean over
+    windows with a positive label sum of ``-sum_i p_i log softmax(s)_i``, ``p = y / sum(y)``.
+    Padded clips never enter. A batch with nothing to compare gives 0 (with a gradient).
+    """
+    if kind == "bce":
+        n = int(mask.sum())
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits[mask], labels[mask], reduction="sum"
+        )
+        return loss / max(n, 1), n
+    if kind == "pairwise":
+        ok = mask[:, :, None] & mask[:, None, :]
+        better = ok & (labels[:, :, None] > labels[:, None, :])
+        diff = logits[:, :, None] - logits[:, None, :]
+        n = int(better.sum())
+        loss = torch.nn.functional.softplus(-diff[better]).sum()
+        return loss / max(n, 1), n
+    if kind == "listwise":
+        y = torch.where(mask, labels.clamp(min=0.0), torch.zeros_like(labels))
+        tot = y.sum(1)
+        keep = tot > 0
+        n = int(keep.sum())
+        logp = torch.log_softmax(logits.masked_fill(~mask, float("-inf")), dim=1)
+        logp = torch.where(mask, logp, torch.zeros_like(logp))
+        p = y / tot.clamp(min=1e-12)[:, None]
+        loss = -(p * logp).sum(1)[keep].sum()
+        return loss / max(n, 1), n
+    raise ModelError(f"unknown loss {kind!r}; valid: {', '.join(LOSSES)}")
 
 
 #: Named presets. ``tvsum``/``youtube``/``large`` carry the published settings.
@@ -232,6 +276,8 @@ def train(
     cfg = train_cfg or PRESETS["default"]
     if int(cfg.epochs) < 1:  # nothing would be learnt: refuse before any model exists
         raise ModelError(f"training needs at least 1 epoch, got {cfg.epochs}")
+    if cfg.loss not in LOSSES:
+        raise ModelError(f"unknown loss {cfg.loss!r}; valid: {', '.join(LOSSES)}")
     if len(videos) != len(labels) or not videos:
         raise ModelError("training needs at least one video and one label array per video")
     device = resolve_device(cfg.device)
@@ -254,7 +300,6 @@ def train(
         for w in _windows(len(vn), cfg.max_clips):
             items.append((vn[w], an[w], np.asarray(y, np.float32)[w]))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    lossf = torch.nn.BCEWithLogitsLoss(reduction="sum")
     history: list[float] = []
     n_batches = -(-len(items) // cfg.batch_size)
     total = cfg.epochs * n_batches
@@ -268,14 +313,14 @@ def train(
             batch = [items[i] for i in order[bi * cfg.batch_size : (bi + 1) * cfg.batch_size]]
             vis, aud, mask, lab = _batch(batch, device)
             logits = model(vis, aud, mask)
-            loss = lossf(logits[mask], lab[mask]) / mask.sum()
+            loss, n = window_loss(logits, lab, mask, cfg.loss)
             opt.zero_grad()
             loss.backward()
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
-            ep_loss += float(loss.detach()) * int(mask.sum())
-            ep_n += int(mask.sum())
+            ep_loss += float(loss.detach()) * n
+            ep_n += n
             report(
                 progress,
                 epoch * n_batches + bi + 1,

@@ -17,6 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from core.commands._common import add_network_options
 from core.commands._types import (
     fraction,
     non_negative_int,
@@ -47,6 +48,8 @@ _OVERRIDES = (
     "ph_modality",
     "ph_top",
     "variant",
+    "loss",
+    "context",
     "preset",
     "lr",
     "epochs",
@@ -127,6 +130,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="network: bimodal, single modality, early/late fusion, large",
     )
+    add_network_options(p, default=None)
     p.add_argument(
         "--fraction",
         type=fraction,
