@@ -5,8 +5,9 @@ supervised mode): ``bce`` = binary cross-entropy per clip (the method); ``pairwi
 logistic loss on every pair of clips of one window whose labels differ (the higher-labelled
 clip should score higher); ``listwise`` = cross-entropy between the window's labels,
 normalised to sum to one, and the softmax of its scores. The two ranking losses only compare
-clips of one window, which is all a per-video ranking metric reads. Features are standardised per dimension with statistics from the training
-library, which the checkpoint keeps. Long videos are cut into windows of ``max_clips``
+clips of one window, which is all a per-video ranking metric reads. Features are
+standardised per dimension with statistics from the training library, which the checkpoint
+keeps. Long videos are cut into windows of ``max_clips``
 clips for training and scoring, so memory stays bounded on libraries of any size.
 """
 

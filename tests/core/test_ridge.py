@@ -32,7 +32,8 @@ def _library(seed=0, n=12):
 
 def _metric(ys):
     def metric(held, scores):
-        return float(np.mean([youtube_video_ap(s, ys[i]) for i, s in zip(held, scores, strict=True)]))
+        pairs = zip(held, scores, strict=True)
+        return float(np.mean([youtube_video_ap(s, ys[i]) for i, s in pairs]))
 
     return metric
 
