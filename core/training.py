@@ -260,6 +260,7 @@ def train(
     audio_extractor: str = "",
     init: Checkpoint | None = None,
     info: dict | None = None,
+    categories: list[int] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Checkpoint:
@@ -273,6 +274,7 @@ def train(
         train_cfg: optimisation settings (default: the ``default`` preset).
         init: a checkpoint to fine-tune from (its normalisation statistics are kept).
         info: extra facts stored in the checkpoint (e.g. ``{"labels": "pseudo"}``).
+        categories: each video's category index, for a model with ``category_heads``.
     """
     cfg = train_cfg or PRESETS["default"]
     if int(cfg.epochs) < 1:  # nothing would be learnt: refuse before any model exists
@@ -289,17 +291,19 @@ def train(
         norm = init.norm
     else:
         norm = norm_stats(videos, model_cfg.audio_dim)
+    cats = _check_categories(model_cfg, categories, len(videos))
     model = build_model(model_cfg)
     if init is not None:
         model.load_state_dict(init.state_dict)
     model.to(device)
-    items = []
-    for (v, a), y in zip(videos, labels, strict=True):
+    items, item_cats = [], []
+    for (v, a), y, c in zip(videos, labels, cats, strict=True):
         if len(y) != len(v):
             raise ModelError(f"labels ({len(y)}) and features ({len(v)}) differ in length")
         vn, an = _normalise(v, a, norm, model_cfg.audio_dim)
         for w in _windows(len(vn), cfg.max_clips):
             items.append((vn[w], an[w], np.asarray(y, np.float32)[w]))
+            item_cats.append(c)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     history: list[float] = []
     n_batches = -(-len(items) // cfg.batch_size)
@@ -311,9 +315,10 @@ def train(
         ep_loss, ep_n = 0.0, 0
         for bi in range(n_batches):
             check_cancel(cancel)
-            batch = [items[i] for i in order[bi * cfg.batch_size : (bi + 1) * cfg.batch_size]]
-            vis, aud, mask, lab = _batch(batch, device)
-            logits = model(vis, aud, mask)
+            idx = order[bi * cfg.batch_size : (bi + 1) * cfg.batch_size]
+            vis, aud, mask, lab = _batch([items[i] for i in idx], device)
+            cat = torch.tensor([item_cats[i] for i in idx], device=device)
+            logits = model(vis, aud, mask, cat)
             loss, n = window_loss(logits, lab, mask, cfg.loss)
             opt.zero_grad()
             loss.backward()
@@ -348,7 +353,8 @@ def train(
             "fine_tuned": init is not None,
         },
     )
-    spread = float(np.std(np.concatenate(predict_many(ckpt, videos, device=device))))
+    preds = predict_many(ckpt, videos, device=device, categories=categories)
+    spread = float(np.std(np.concatenate(preds)))
     ckpt.info["train_score_std"] = spread
     ckpt.info["collapsed"] = spread < COLLAPSE_STD
     if ckpt.collapsed:
@@ -356,24 +362,41 @@ def train(
     return ckpt
 
 
+def _check_categories(cfg: ModelConfig, categories: list[int] | None, n: int) -> list[int]:
+    """Each video's head index (all 0 for a one-head model), checked against the model."""
+    if cfg.category_heads < 2:
+        return [0] * n
+    if categories is None or len(categories) != n:
+        raise ModelError(f"a model with {cfg.category_heads} category heads needs one "
+                         "category per video")
+    bad = [c for c in categories if not 0 <= int(c) < cfg.category_heads]
+    if bad:
+        raise ModelError(f"category {bad[0]} out of range for {cfg.category_heads} heads")
+    return [int(c) for c in categories]
+
+
 def predict_many(
     ckpt: Checkpoint,
     videos: list[VideoFeatures],
     device: str = "auto",
     cancel: CancelToken | None = None,
+    categories: list[int] | None = None,
 ) -> list[np.ndarray]:
-    """Clip scores in [0, 1] for each video (windowed like training)."""
+    """Clip scores in [0, 1] for each video (windowed like training); ``categories``: each
+    video's head, for a model with ``category_heads``."""
     dev = resolve_device(device)
     model = ckpt.build(dev)
     da = ckpt.model_cfg.audio_dim
+    cats = _check_categories(ckpt.model_cfg, categories, len(videos))
     out = []
-    for v, a in videos:
+    for (v, a), c in zip(videos, cats, strict=True):
         check_cancel(cancel)
         vn, an = _normalise(v, a, ckpt.norm, da)
         parts = []
+        cat = torch.tensor([c], device=dev)
         for w in _windows(len(vn), ckpt.train_cfg.max_clips):
             vis, aud, mask, _ = _batch([(vn[w], an[w])], dev)
-            parts.append(model.scores(vis, aud, mask)[0].cpu().numpy())
+            parts.append(model.scores(vis, aud, mask, cat)[0].cpu().numpy())
         out.append(np.concatenate(parts) if parts else np.zeros(0, np.float32))
     return out
 

@@ -50,6 +50,7 @@ _OVERRIDES = (
     "variant",
     "loss",
     "context",
+    "category_heads",
     "preset",
     "lr",
     "epochs",
@@ -131,6 +132,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="network: bimodal, single modality, early/late fusion, large",
     )
     add_network_options(p, default=None)
+    p.add_argument(
+        "--category-heads",
+        action="store_const",
+        const=True,
+        default=None,
+        help="supervised bound only: one output head per domain (a test video is scored by "
+        "its domain's head)",
+    )
     p.add_argument(
         "--fraction",
         type=fraction,

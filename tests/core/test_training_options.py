@@ -88,3 +88,41 @@ def test_ranking_losses_learn_the_within_video_order(loss):
         pos, neg = s[y > 0], s[y == 0]
         aucs.append(float((pos[:, None] > neg[None, :]).mean()))
     assert np.mean(aucs) > 0.9
+
+
+def test_category_heads_score_each_video_by_its_own_head(tmp_path):
+    rng = np.random.default_rng(2)
+    vids, labs, cats = [], [], []
+    for i in range(6):  # category 0: feature 0 marks highlights; category 1: its opposite
+        v = rng.normal(size=(20, 12)).astype(np.float32)
+        vids.append((v, rng.normal(size=(20, 6)).astype(np.float32)))
+        labs.append(((v[:, 0] > 0) == (i % 2 == 0)).astype(np.float32))
+        cats.append(i % 2)
+    cfg = ModelConfig(12, 6, hidden=16, heads=2, category_heads=2)
+    ck = train(vids, labs, cfg, preset("default", epochs=10, lr=5e-3, batch_size=2),
+               categories=cats)
+    back = Checkpoint.load(ck.save(tmp_path / "m.pt"))
+    assert back.model_cfg.category_heads == 2
+    mine = predict_many(back, vids, "cpu", categories=cats)
+    swapped = predict_many(back, vids, "cpu", categories=[1 - c for c in cats])
+    for s, t, y in zip(mine, swapped, labs, strict=True):
+        assert s[y > 0].mean() > s[y == 0].mean() and t[y > 0].mean() < t[y == 0].mean()
+    with pytest.raises(ModelError, match="one category per video"):
+        predict_many(back, vids, "cpu")
+    with pytest.raises(ModelError, match="out of range"):
+        predict_many(back, vids[:1], "cpu", categories=[2])
+    with pytest.raises(ValueError, match="at least 2"):
+        build_model(ModelConfig(12, 6, category_heads=1))
+
+
+def test_bench_config_checks_the_network_options():
+    from core.evaluation.protocol import BenchConfig, BenchError
+
+    with pytest.raises(BenchError, match="supervised"):
+        BenchConfig("youtube", category_heads=True)
+    with pytest.raises(BenchError, match="odd"):
+        BenchConfig("youtube", context=4)
+    with pytest.raises(BenchError, match="unknown loss"):
+        BenchConfig("youtube", loss="hinge")
+    assert BenchConfig("youtube", scorer="supervised", category_heads=True, loss="listwise",
+                       context=3).to_dict()["loss"] == "listwise"
