@@ -11,8 +11,11 @@ with an extra self-attention layer per modality and an extra fully-connected lay
 projected stream passes a residual 1-D convolution over that many neighbouring clips
 (padded clips are zeroed first, so they read as the convolution's own zero padding).
 
-``category_heads`` = N > 1 gives the regressor N output heads, one per (pseudo-)category:
-``forward`` then takes each video's category index and returns that head's logits.
+``centre`` subtracts each window's mean (real) clip from the visual and audio inputs, so
+the network sees only how a clip differs from the rest of its video (what the ridge
+reference gains most from). ``category_heads`` = N > 1 gives the regressor N output heads,
+one per (pseudo-)category: ``forward`` then takes each video's category index and returns
+that head's logits.
 
 Every model maps ``(visual (B,T,dv), audio (B,T,da), mask (B,T) bool, True = real clip)`` to
 logits ``(B,T)``; :meth:`HighlightNet.scores` applies the sigmoid. Padded clips never
@@ -42,6 +45,7 @@ class ModelConfig:
     dropout: float = 0.1
     context: int = 0  # odd kernel (clips) of a residual 1-D convolution after projection; 0: none
     category_heads: int = 0  # N > 1: one output head per category (forward needs category)
+    centre: bool = False  # subtract each window's mean clip from its inputs first
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,6 +130,13 @@ class Regressor(nn.Module):
         return out.gather(-1, idx).squeeze(-1)
 
 
+def _centred(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``x`` minus the mean of each row's real clips; padded clips become zeros."""
+    m = mask[..., None].to(x.dtype)
+    mean = (x * m).sum(1, keepdim=True) / m.sum(1, keepdim=True).clamp(min=1.0)
+    return (x - mean) * m
+
+
 class HighlightNet(nn.Module):
     """All variants behind one forward signature (see the module docstring)."""
 
@@ -185,6 +196,8 @@ class HighlightNet(nn.Module):
         mask: torch.Tensor,
         category: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        if self.cfg.centre:
+            visual, audio = _centred(visual, mask), _centred(audio, mask)
         return self.regressor(self._streams(visual, audio, mask), category)
 
     def _streams(

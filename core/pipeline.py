@@ -65,6 +65,7 @@ class FindConfig:
     variant: str = "bimodal"
     loss: str = "bce"  # network training loss (core.training.LOSSES)
     context: int = 0  # network temporal context kernel, clips (core.model.ModelConfig)
+    centre: bool = False  # network inputs minus their video's mean clip (ModelConfig)
     epochs: int | None = None  # overrides the preset's epochs
     model_path: str | None = None  # score with this model instead of training one
     init_model: str | None = None  # fine-tune this model on the library
@@ -165,7 +166,8 @@ def _train_model(
     if cfg.epochs is not None:
         overrides["epochs"] = cfg.epochs
     tcfg = preset(cfg.preset, **overrides)
-    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant, context=cfg.context)
+    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant, context=cfg.context,
+                       centre=cfg.centre)
     info = {
         "labels": "pseudo",
         "targets": cfg.targets,

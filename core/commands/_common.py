@@ -56,6 +56,14 @@ def add_network_options(p, default: str | int | None = "model") -> None:
         help="temporal context: a residual 1-D convolution over K neighbouring clips before "
         "attention (odd K; default 0 = none)",
     )
+    p.add_argument(
+        "--centre",
+        action="store_const",
+        const=True,
+        default=False if default == "model" else default,
+        help="network inputs minus their video's mean clip (the network sees how each clip "
+        "differs from the rest of its video)",
+    )
 EXPORT_FORMATS = ("mp4", "mov", "mkv", "otio", "edl", "fcp7", "fcpxml", "csv", "json", "chapters")
 DEFAULT_TOP = 0.2
 DEFAULT_CUE = "auto"  # core.scoring.DEFAULT_CUE (tests/test_cli.py checks they agree)
@@ -270,6 +278,7 @@ _CONFIG_FIELDS = (
     "variant",
     "loss",
     "context",
+    "centre",
     "epochs",
     "seed",
     "similarity",

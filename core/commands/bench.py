@@ -51,6 +51,7 @@ _OVERRIDES = (
     "loss",
     "context",
     "category_heads",
+    "centre",
     "preset",
     "lr",
     "epochs",

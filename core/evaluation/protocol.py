@@ -74,6 +74,7 @@ class BenchConfig:
     loss: str = "bce"
     context: int = 0
     category_heads: bool = False
+    centre: bool = False
     preset: str | None = None
     lr: float | None = None
     epochs: int | None = None
@@ -266,7 +267,7 @@ def _train_and_score(
     tr_cats, te_cats = categories or (None, None)
     heads = 1 + max(tr_cats) if tr_cats else 0
     mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant, context=cfg.context,
-                       category_heads=heads if heads > 1 else 0)
+                       category_heads=heads if heads > 1 else 0, centre=cfg.centre)
     ckpt = train_net(train, targets, mcfg, tcfg, info=info, categories=tr_cats,
                      progress=progress, cancel=cancel)
     scores = predict_many(ckpt, test, device=cfg.device, cancel=cancel, categories=te_cats)

@@ -42,9 +42,9 @@ def test_ranking_losses_ignore_windows_with_nothing_to_compare():
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_context_keeps_padding_out_and_sees_neighbours(variant):
+def test_context_and_centring_keep_padding_out(variant):
     torch.manual_seed(0)
-    m = build_model(ModelConfig(10, 6, variant=variant, context=3)).eval()
+    m = build_model(ModelConfig(10, 6, variant=variant, context=3, centre=True)).eval()
     v, a = torch.randn(2, 9, 10), torch.randn(2, 9, 6)
     mask = torch.ones(2, 9, dtype=torch.bool)
     mask[1, 5:] = False
@@ -61,10 +61,11 @@ def test_options_round_trip_through_the_model_file(tmp_path):
     vids = [(rng.normal(size=(20, 12)).astype(np.float32),
              rng.normal(size=(20, 6)).astype(np.float32)) for _ in range(4)]
     labs = [(v[:, 0] > 0).astype(np.float32) for v, _ in vids]
-    ck = train(vids, labs, ModelConfig(12, 6, hidden=32, context=5),
+    ck = train(vids, labs, ModelConfig(12, 6, hidden=32, context=5, centre=True),
                preset("default", epochs=3, loss="pairwise"))
     back = Checkpoint.load(ck.save(tmp_path / "m.pt"))
     assert back.model_cfg.context == 5 and back.train_cfg.loss == "pairwise"
+    assert back.model_cfg.centre is True
     for s, t in zip(predict_many(ck, vids, "cpu"), predict_many(back, vids, "cpu"), strict=True):
         np.testing.assert_allclose(s, t, atol=1e-6)
     with pytest.raises(ModelError, match="unknown loss"):
@@ -126,3 +127,12 @@ def test_bench_config_checks_the_network_options():
         BenchConfig("youtube", loss="hinge")
     assert BenchConfig("youtube", scorer="supervised", category_heads=True, loss="listwise",
                        context=3).to_dict()["loss"] == "listwise"
+
+
+def test_centring_removes_a_videos_offset():
+    torch.manual_seed(0)
+    m = build_model(ModelConfig(4, 3, hidden=16, centre=True)).eval()
+    v, a = torch.randn(1, 7, 4), torch.randn(1, 7, 3)
+    mask = torch.ones(1, 7, dtype=torch.bool)
+    shifted = m.scores(v + torch.randn(1, 1, 4) * 5, a - 3.0, mask)
+    torch.testing.assert_close(m.scores(v, a, mask), shifted, atol=1e-5, rtol=1e-5)
