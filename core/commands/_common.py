@@ -61,8 +61,8 @@ def add_network_options(p, default: str | int | None = "model") -> None:
         action="store_const",
         const=True,
         default=False if default == "model" else default,
-        help="network inputs minus their video's mean clip (the network sees how each clip "
-        "differs from the rest of its video)",
+        help="network inputs minus their window's mean clip (the whole video unless it is "
+        "longer than the window): the network sees how each clip differs from the rest",
     )
 EXPORT_FORMATS = ("mp4", "mov", "mkv", "otio", "edl", "fcp7", "fcpxml", "csv", "json", "chapters")
 DEFAULT_TOP = 0.2

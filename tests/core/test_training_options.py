@@ -136,3 +136,22 @@ def test_centring_removes_a_videos_offset():
     mask = torch.ones(1, 7, dtype=torch.bool)
     shifted = m.scores(v + torch.randn(1, 1, 4) * 5, a - 3.0, mask)
     torch.testing.assert_close(m.scores(v, a, mask), shifted, atol=1e-5, rtol=1e-5)
+
+
+def test_train_and_bench_flags_reach_the_configs():
+    from core import cli
+    from core.commands import _common
+    from core.commands.bench import config_from_args as bench_config
+
+    args = cli.build_parser().parse_args(
+        ["train", "x", "--out", "m.pt", "--loss", "listwise", "--context", "3", "--centre"]
+    )
+    cfg = _common.config_from_args(args)
+    assert (cfg.loss, cfg.context, cfg.centre) == ("listwise", 3, True)
+    args = cli.build_parser().parse_args(["bench", "youtube", "--recipe", "avhd-net",
+                                          "--scorer", "supervised", "--category-heads",
+                                          "--loss", "pairwise"])
+    bc = bench_config(args)
+    assert (bc.loss, bc.context, bc.centre, bc.category_heads) == ("pairwise", 0, False, True)
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["train", "x", "--out", "m.pt", "--context", "4"])
