@@ -7,6 +7,16 @@ layers. Variants: ``audio`` / ``visual`` (one stream), ``early`` (concatenate, o
 self-attention), ``late`` (two self-attention streams, concatenated) and ``large`` (bimodal
 with an extra self-attention layer per modality and an extra fully-connected layer).
 
+``context`` > 0 (an odd kernel size, in clips) adds temporal context before attention: each
+projected stream passes a residual 1-D convolution over that many neighbouring clips
+(padded clips are zeroed first, so they read as the convolution's own zero padding).
+
+``centre`` subtracts each window's mean (real) clip from the visual and audio inputs, so
+the network sees only how a clip differs from the rest of its video (what the ridge
+reference gains most from). ``category_heads`` = N > 1 gives the regressor N output heads,
+one per (pseudo-)category: ``forward`` then takes each video's category index and returns
+that head's logits.
+
 Every model maps ``(visual (B,T,dv), audio (B,T,da), mask (B,T) bool, True = real clip)`` to
 logits ``(B,T)``; :meth:`HighlightNet.scores` applies the sigmoid. Padded clips never
 influence real ones (key padding masks), so batching videos of different lengths does not
@@ -33,6 +43,9 @@ class ModelConfig:
     hidden: int = 128
     heads: int = 4
     dropout: float = 0.1
+    context: int = 0  # odd kernel (clips) of a residual 1-D convolution after projection; 0: none
+    category_heads: int = 0  # N > 1: one output head per category (forward needs category)
+    centre: bool = False  # subtract each window's mean clip from its inputs first
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,23 +85,56 @@ class Projection(nn.Module):
         return self.net(x)
 
 
+class Context(nn.Module):
+    """``x + GELU(conv1d(x))`` over ``kernel`` neighbouring clips, then a layer norm."""
+
+    def __init__(self, dim: int, kernel: int, dropout: float) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(dim, dim, kernel, padding=kernel // 2)
+        self.norm = nn.LayerNorm(dim)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        x = x * mask[..., None]
+        y = self.conv(x.transpose(1, 2)).transpose(1, 2)
+        return self.norm(x + self.drop(nn.functional.gelu(y)))
+
+
 class Regressor(nn.Module):
     """Learnable weighted sum of the streams, then fully-connected layers to one logit."""
 
-    def __init__(self, n_streams: int, dim: int, dropout: float, extra_layer: bool) -> None:
+    def __init__(
+        self, n_streams: int, dim: int, dropout: float, extra_layer: bool, heads: int = 1
+    ) -> None:
         super().__init__()
+        self.heads = heads
         self.weights = nn.Parameter(torch.zeros(n_streams))
         layers: list[nn.Module] = [nn.Linear(dim, dim), nn.ReLU(), nn.Dropout(dropout)]
         if extra_layer:
             layers += [nn.Linear(dim, dim // 2), nn.ReLU(), nn.Dropout(dropout)]
             dim = dim // 2
-        layers.append(nn.Linear(dim, 1))
+        layers.append(nn.Linear(dim, heads))
         self.fc = nn.Sequential(*layers)
 
-    def forward(self, streams: list[torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self, streams: list[torch.Tensor], category: torch.Tensor | None = None
+    ) -> torch.Tensor:
         w = torch.softmax(self.weights, dim=0)
         x = sum(wi * s for wi, s in zip(w, streams, strict=True))
-        return self.fc(x).squeeze(-1)
+        out = self.fc(x)
+        if self.heads == 1:
+            return out.squeeze(-1)
+        if category is None:
+            raise ValueError(f"a model with {self.heads} category heads needs each category")
+        idx = category.long().view(-1, 1, 1).expand(-1, out.shape[1], 1)
+        return out.gather(-1, idx).squeeze(-1)
+
+
+def _centred(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``x`` minus the mean of each row's real clips; padded clips become zeros."""
+    m = mask[..., None].to(x.dtype)
+    mean = (x * m).sum(1, keepdim=True) / m.sum(1, keepdim=True).clamp(min=1.0)
+    return (x - mean) * m
 
 
 class HighlightNet(nn.Module):
@@ -101,6 +147,12 @@ class HighlightNet(nn.Module):
         self.cfg = cfg
         d, h, p = cfg.hidden, cfg.heads, cfg.dropout
         var = cfg.variant
+        if cfg.context < 0 or (cfg.context and cfg.context % 2 == 0):
+            raise ValueError(f"context must be 0 or an odd kernel size, got {cfg.context}")
+        if cfg.category_heads < 0 or cfg.category_heads == 1:
+            raise ValueError(f"category_heads must be 0 or at least 2, got {cfg.category_heads}")
+        n_ctx = 0 if not cfg.context else (1 if var in ("early", "audio", "visual") else 2)
+        self.ctx = nn.ModuleList([Context(d, cfg.context, p) for _ in range(n_ctx)])
         self.uses_visual = var != "audio"
         self.uses_audio = var != "visual"
         if self.uses_visual and var != "early":
@@ -108,24 +160,25 @@ class HighlightNet(nn.Module):
         if self.uses_audio and var != "early":
             self.proj_a = Projection(cfg.audio_dim, d, p)
         n_sa = 2 if var == "large" else 1
+        nh = max(1, cfg.category_heads)
         if var == "early":
             self.proj_av = Projection(cfg.visual_dim + cfg.audio_dim, d, p)
             self.sa_av = nn.ModuleList([AttentionLayer(d, h, p)])
-            self.regressor = Regressor(1, d, p, extra_layer=False)
+            self.regressor = Regressor(1, d, p, extra_layer=False, heads=nh)
         elif var in ("audio", "visual"):
             self.sa = nn.ModuleList([AttentionLayer(d, h, p)])
-            self.regressor = Regressor(1, d, p, extra_layer=False)
+            self.regressor = Regressor(1, d, p, extra_layer=False, heads=nh)
         elif var == "late":
             self.sa_v = nn.ModuleList([AttentionLayer(d, h, p)])
             self.sa_a = nn.ModuleList([AttentionLayer(d, h, p)])
             self.fuse = nn.Linear(2 * d, d)
-            self.regressor = Regressor(1, d, p, extra_layer=False)
+            self.regressor = Regressor(1, d, p, extra_layer=False, heads=nh)
         else:  # bimodal, large
             self.sa_v = nn.ModuleList([AttentionLayer(d, h, p) for _ in range(n_sa)])
             self.sa_a = nn.ModuleList([AttentionLayer(d, h, p) for _ in range(n_sa)])
             self.ca_av = AttentionLayer(d, h, p)  # audio queries attend to visual
             self.ca_va = AttentionLayer(d, h, p)  # visual queries attend to audio
-            self.regressor = Regressor(4, d, p, extra_layer=var == "large")
+            self.regressor = Regressor(4, d, p, extra_layer=var == "large", heads=nh)
 
     @staticmethod
     def _self(layers: nn.ModuleList, x: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
@@ -133,30 +186,48 @@ class HighlightNet(nn.Module):
             x = layer(x, x, pad)
         return x
 
+    def _ctx(self, i: int, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.ctx[i](x, mask) if len(self.ctx) else x
+
     def forward(
-        self, visual: torch.Tensor, audio: torch.Tensor, mask: torch.Tensor
+        self,
+        visual: torch.Tensor,
+        audio: torch.Tensor,
+        mask: torch.Tensor,
+        category: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        if self.cfg.centre:
+            visual, audio = _centred(visual, mask), _centred(audio, mask)
+        return self.regressor(self._streams(visual, audio, mask), category)
+
+    def _streams(
+        self, visual: torch.Tensor, audio: torch.Tensor, mask: torch.Tensor
+    ) -> list[torch.Tensor]:
         pad = ~mask
         var = self.cfg.variant
         if var == "early":
-            x = self._self(self.sa_av, self.proj_av(torch.cat([visual, audio], -1)), pad)
-            return self.regressor([x])
+            x = self._ctx(0, self.proj_av(torch.cat([visual, audio], -1)), mask)
+            return [self._self(self.sa_av, x, pad)]
         if var == "visual":
-            return self.regressor([self._self(self.sa, self.proj_v(visual), pad)])
+            return [self._self(self.sa, self._ctx(0, self.proj_v(visual), mask), pad)]
         if var == "audio":
-            return self.regressor([self._self(self.sa, self.proj_a(audio), pad)])
-        v = self._self(self.sa_v, self.proj_v(visual), pad)
-        a = self._self(self.sa_a, self.proj_a(audio), pad)
+            return [self._self(self.sa, self._ctx(0, self.proj_a(audio), mask), pad)]
+        v = self._self(self.sa_v, self._ctx(0, self.proj_v(visual), mask), pad)
+        a = self._self(self.sa_a, self._ctx(1, self.proj_a(audio), mask), pad)
         if var == "late":
-            return self.regressor([self.fuse(torch.cat([v, a], -1))])
-        av = self.ca_av(a, v, pad)
-        va = self.ca_va(v, a, pad)
-        return self.regressor([a, v, av, va])
+            return [self.fuse(torch.cat([v, a], -1))]
+        return [a, v, self.ca_av(a, v, pad), self.ca_va(v, a, pad)]
 
     @torch.inference_mode()
-    def scores(self, visual: torch.Tensor, audio: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def scores(
+        self,
+        visual: torch.Tensor,
+        audio: torch.Tensor,
+        mask: torch.Tensor,
+        category: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Clip scores in [0, 1] (eval mode is the caller's business)."""
-        return torch.sigmoid(self.forward(visual, audio, mask))
+        return torch.sigmoid(self.forward(visual, audio, mask, category))
 
 
 def build_model(cfg: ModelConfig) -> HighlightNet:

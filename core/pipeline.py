@@ -63,6 +63,9 @@ class FindConfig:
     ray: str | None = None  # extract on Ray: "local" or a cluster address (core.ray_extract)
     preset: str = "default"
     variant: str = "bimodal"
+    loss: str = "bce"  # network training loss (core.training.LOSSES)
+    context: int = 0  # network temporal context kernel, clips (core.model.ModelConfig)
+    centre: bool = False  # network inputs minus their video's mean clip (ModelConfig)
     epochs: int | None = None  # overrides the preset's epochs
     model_path: str | None = None  # score with this model instead of training one
     init_model: str | None = None  # fine-tune this model on the library
@@ -160,11 +163,12 @@ def _train_model(
     da = next((f.audio.shape[1] for f in feats if f.audio is not None), 0)
     if da == 0:
         raise AvhdError("no video in the library has audio; the bimodal model needs some")
-    overrides = {"seed": cfg.seed, "device": cfg.device}
+    overrides = {"seed": cfg.seed, "device": cfg.device, "loss": cfg.loss}
     if cfg.epochs is not None:
         overrides["epochs"] = cfg.epochs
     tcfg = preset(cfg.preset, **overrides)
-    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
+    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant, context=cfg.context,
+                       centre=cfg.centre)
     info = {
         "labels": "pseudo",
         "targets": cfg.targets,

@@ -1,8 +1,13 @@
 """Training the highlight network on (pseudo-)labels, checkpoints, and prediction.
 
-Binary cross-entropy against the labels (pseudo-highlights, or real labels in supervised
-mode), Adam. Features are standardised per dimension with statistics from the training
-library, which the checkpoint keeps. Long videos are cut into windows of ``max_clips``
+Adam on one of :data:`LOSSES` against the labels (pseudo-highlights, or real labels in
+supervised mode): ``bce`` = binary cross-entropy per clip (the method); ``pairwise`` = a
+logistic loss on every pair of clips of one window whose labels differ (the higher-labelled
+clip should score higher); ``listwise`` = cross-entropy between the window's labels,
+normalised to sum to one, and the softmax of its scores. The two ranking losses only compare
+clips of one window, which is all a per-video ranking metric reads. Features are
+standardised per dimension with statistics from the training library, which the checkpoint
+keeps. Long videos are cut into windows of ``max_clips``
 clips for training and scoring, so memory stays bounded on libraries of any size.
 """
 
@@ -45,9 +50,49 @@ class TrainConfig:
     device: str = "auto"
     max_clips: int = 512
     grad_clip: float = 1.0
+    loss: str = "bce"  # one of LOSSES
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+LOSSES = ("bce", "pairwise", "listwise")
+
+
+def window_loss(
+    logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor, kind: str = "bce"
+) -> tuple[torch.Tensor, int]:
+    """The loss of a batch of windows ``(B, T)`` and the count it is a mean over.
+
+    ``bce``: mean over real clips. ``pairwise``: mean over ordered pairs ``(i, j)`` of one
+    window with ``label_i > label_j`` of ``log(1 + exp(s_j - s_i))``. ``listwise``: mean over
+    windows with a positive label sum of ``-sum_i p_i log softmax(s)_i``, ``p = y / sum(y)``.
+    Padded clips never enter. A batch with nothing to compare gives 0 (with a gradient).
+    """
+    if kind == "bce":
+        n = int(mask.sum())
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits[mask], labels[mask], reduction="sum"
+        )
+        return loss / max(n, 1), n
+    if kind == "pairwise":
+        ok = mask[:, :, None] & mask[:, None, :]
+        better = ok & (labels[:, :, None] > labels[:, None, :])
+        diff = logits[:, :, None] - logits[:, None, :]
+        n = int(better.sum())
+        loss = torch.nn.functional.softplus(-diff[better]).sum()
+        return loss / max(n, 1), n
+    if kind == "listwise":
+        y = torch.where(mask, labels.clamp(min=0.0), torch.zeros_like(labels))
+        tot = y.sum(1)
+        keep = tot > 0
+        n = int(keep.sum())
+        logp = torch.log_softmax(logits.masked_fill(~mask, float("-inf")), dim=1)
+        logp = torch.where(mask, logp, torch.zeros_like(logp))
+        p = y / tot.clamp(min=1e-12)[:, None]
+        loss = -(p * logp).sum(1)[keep].sum()
+        return loss / max(n, 1), n
+    raise ModelError(f"unknown loss {kind!r}; valid: {', '.join(LOSSES)}")
 
 
 #: Named presets. ``tvsum``/``youtube``/``large`` carry the published settings.
@@ -215,6 +260,7 @@ def train(
     audio_extractor: str = "",
     init: Checkpoint | None = None,
     info: dict | None = None,
+    categories: list[int] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Checkpoint:
@@ -228,10 +274,13 @@ def train(
         train_cfg: optimisation settings (default: the ``default`` preset).
         init: a checkpoint to fine-tune from (its normalisation statistics are kept).
         info: extra facts stored in the checkpoint (e.g. ``{"labels": "pseudo"}``).
+        categories: each video's category index, for a model with ``category_heads``.
     """
     cfg = train_cfg or PRESETS["default"]
     if int(cfg.epochs) < 1:  # nothing would be learnt: refuse before any model exists
         raise ModelError(f"training needs at least 1 epoch, got {cfg.epochs}")
+    if cfg.loss not in LOSSES:
+        raise ModelError(f"unknown loss {cfg.loss!r}; valid: {', '.join(LOSSES)}")
     if len(videos) != len(labels) or not videos:
         raise ModelError("training needs at least one video and one label array per video")
     device = resolve_device(cfg.device)
@@ -242,19 +291,20 @@ def train(
         norm = init.norm
     else:
         norm = norm_stats(videos, model_cfg.audio_dim)
+    cats = _check_categories(model_cfg, categories, len(videos))
     model = build_model(model_cfg)
     if init is not None:
         model.load_state_dict(init.state_dict)
     model.to(device)
-    items = []
-    for (v, a), y in zip(videos, labels, strict=True):
+    items, item_cats = [], []
+    for (v, a), y, c in zip(videos, labels, cats, strict=True):
         if len(y) != len(v):
             raise ModelError(f"labels ({len(y)}) and features ({len(v)}) differ in length")
         vn, an = _normalise(v, a, norm, model_cfg.audio_dim)
         for w in _windows(len(vn), cfg.max_clips):
             items.append((vn[w], an[w], np.asarray(y, np.float32)[w]))
+            item_cats.append(c)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    lossf = torch.nn.BCEWithLogitsLoss(reduction="sum")
     history: list[float] = []
     n_batches = -(-len(items) // cfg.batch_size)
     total = cfg.epochs * n_batches
@@ -265,17 +315,18 @@ def train(
         ep_loss, ep_n = 0.0, 0
         for bi in range(n_batches):
             check_cancel(cancel)
-            batch = [items[i] for i in order[bi * cfg.batch_size : (bi + 1) * cfg.batch_size]]
-            vis, aud, mask, lab = _batch(batch, device)
-            logits = model(vis, aud, mask)
-            loss = lossf(logits[mask], lab[mask]) / mask.sum()
+            idx = order[bi * cfg.batch_size : (bi + 1) * cfg.batch_size]
+            vis, aud, mask, lab = _batch([items[i] for i in idx], device)
+            cat = torch.tensor([item_cats[i] for i in idx], device=device)
+            logits = model(vis, aud, mask, cat)
+            loss, n = window_loss(logits, lab, mask, cfg.loss)
             opt.zero_grad()
             loss.backward()
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
-            ep_loss += float(loss.detach()) * int(mask.sum())
-            ep_n += int(mask.sum())
+            ep_loss += float(loss.detach()) * n
+            ep_n += n
             report(
                 progress,
                 epoch * n_batches + bi + 1,
@@ -302,7 +353,8 @@ def train(
             "fine_tuned": init is not None,
         },
     )
-    spread = float(np.std(np.concatenate(predict_many(ckpt, videos, device=device))))
+    preds = predict_many(ckpt, videos, device=device, categories=categories)
+    spread = float(np.std(np.concatenate(preds)))
     ckpt.info["train_score_std"] = spread
     ckpt.info["collapsed"] = spread < COLLAPSE_STD
     if ckpt.collapsed:
@@ -310,24 +362,41 @@ def train(
     return ckpt
 
 
+def _check_categories(cfg: ModelConfig, categories: list[int] | None, n: int) -> list[int]:
+    """Each video's head index (all 0 for a one-head model), checked against the model."""
+    if cfg.category_heads < 2:
+        return [0] * n
+    if categories is None or len(categories) != n:
+        raise ModelError(f"a model with {cfg.category_heads} category heads needs one "
+                         "category per video")
+    bad = [c for c in categories if not 0 <= int(c) < cfg.category_heads]
+    if bad:
+        raise ModelError(f"category {bad[0]} out of range for {cfg.category_heads} heads")
+    return [int(c) for c in categories]
+
+
 def predict_many(
     ckpt: Checkpoint,
     videos: list[VideoFeatures],
     device: str = "auto",
     cancel: CancelToken | None = None,
+    categories: list[int] | None = None,
 ) -> list[np.ndarray]:
-    """Clip scores in [0, 1] for each video (windowed like training)."""
+    """Clip scores in [0, 1] for each video (windowed like training); ``categories``: each
+    video's head, for a model with ``category_heads``."""
     dev = resolve_device(device)
     model = ckpt.build(dev)
     da = ckpt.model_cfg.audio_dim
+    cats = _check_categories(ckpt.model_cfg, categories, len(videos))
     out = []
-    for v, a in videos:
+    for (v, a), c in zip(videos, cats, strict=True):
         check_cancel(cancel)
         vn, an = _normalise(v, a, ckpt.norm, da)
         parts = []
+        cat = torch.tensor([c], device=dev)
         for w in _windows(len(vn), ckpt.train_cfg.max_clips):
             vis, aud, mask, _ = _batch([(vn[w], an[w])], dev)
-            parts.append(model.scores(vis, aud, mask)[0].cpu().numpy())
+            parts.append(model.scores(vis, aud, mask, cat)[0].cpu().numpy())
         out.append(np.concatenate(parts) if parts else np.zeros(0, np.float32))
     return out
 

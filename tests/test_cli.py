@@ -235,13 +235,14 @@ def test_cli_defaults_are_the_engines():
     give exactly FindConfig(); the names listed are the engine's registries."""
     from core.model import VARIANTS
     from core.pipeline import FindConfig
-    from core.training import PRESETS
+    from core.training import LOSSES, PRESETS
 
     for argv in (["find", "x"], ["train", "x", "--out", "m.pt"]):
         args = cli.build_parser().parse_args(argv)
         assert _common.config_from_args(args) == FindConfig(), argv
     assert set(_common.VARIANT_NAMES) == set(VARIANTS)
     assert set(_common.PRESET_NAMES) == set(PRESETS)
+    assert set(_common.LOSS_NAMES) == set(LOSSES)
     assert set(_common.VISUAL_NAMES) == set(features.visual_names()) - {"test-colorhist"}
     assert set(_common.AUDIO_NAMES) == set(features.audio_names()) - {"test-bandenergy"}
     from core.device import DEVICES

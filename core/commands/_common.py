@@ -28,6 +28,42 @@ AUDIO_NAMES = ("panns-cnn14", "yamnet")
 VARIANT_NAMES = ("bimodal", "audio", "visual", "early", "late", "large")
 PRESET_NAMES = ("default", "large", "tvsum", "youtube")
 DEVICE_NAMES = ("auto", "cpu", "cuda")
+LOSS_NAMES = ("bce", "pairwise", "listwise")
+
+
+def odd_or_zero(text: str) -> int:
+    """argparse type: 0 or an odd kernel size."""
+    value = int(text)
+    if value < 0 or (value and value % 2 == 0):
+        raise argparse.ArgumentTypeError(f"must be 0 or an odd number, got {text}")
+    return value
+
+
+def add_network_options(p, default: str | int | None = "model") -> None:
+    """``--loss`` and ``--context`` of the network (``default=None``: the recipe's value)."""
+    p.add_argument(
+        "--loss",
+        choices=LOSS_NAMES,
+        default="bce" if default == "model" else default,
+        help="network training loss: bce per clip (default), pairwise (logistic on the "
+        "clip pairs of one window) or listwise (softmax over the window)",
+    )
+    p.add_argument(
+        "--context",
+        type=odd_or_zero,
+        default=0 if default == "model" else default,
+        metavar="K",
+        help="temporal context: a residual 1-D convolution over K neighbouring clips before "
+        "attention (odd K; default 0 = none)",
+    )
+    p.add_argument(
+        "--centre",
+        action="store_const",
+        const=True,
+        default=False if default == "model" else default,
+        help="network inputs minus their window's mean clip (the whole video unless it is "
+        "longer than the window): the network sees how each clip differs from the rest",
+    )
 EXPORT_FORMATS = ("mp4", "mov", "mkv", "otio", "edl", "fcp7", "fcpxml", "csv", "json", "chapters")
 DEFAULT_TOP = 0.2
 DEFAULT_CUE = "auto"  # core.scoring.DEFAULT_CUE (tests/test_cli.py checks they agree)
@@ -133,6 +169,7 @@ def add_method_options(p: argparse.ArgumentParser) -> None:
         choices=VARIANT_NAMES,
         help="network: bimodal (the method), one modality, early/late fusion or large",
     )
+    add_network_options(g)
     g.add_argument(
         "--epochs",
         type=positive_int,
@@ -239,6 +276,9 @@ _CONFIG_FIELDS = (
     "frames_per_clip",
     "preset",
     "variant",
+    "loss",
+    "context",
+    "centre",
     "epochs",
     "seed",
     "similarity",

@@ -17,6 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from core.commands._common import add_network_options
 from core.commands._types import (
     fraction,
     non_negative_int,
@@ -47,6 +48,10 @@ _OVERRIDES = (
     "ph_modality",
     "ph_top",
     "variant",
+    "loss",
+    "context",
+    "category_heads",
+    "centre",
     "preset",
     "lr",
     "epochs",
@@ -127,6 +132,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=VARIANTS,
         default=None,
         help="network: bimodal, single modality, early/late fusion, large",
+    )
+    add_network_options(p, default=None)
+    p.add_argument(
+        "--category-heads",
+        action="store_const",
+        const=True,
+        default=None,
+        help="supervised bound only: one output head per domain (a test video is scored by "
+        "its domain's head)",
     )
     p.add_argument(
         "--fraction",

@@ -72,6 +72,10 @@ class BenchConfig:
     ph_top: float = 0.5
     cue: str = "recurrence"
     variant: str = "bimodal"
+    loss: str = "bce"
+    context: int = 0
+    category_heads: bool = False
+    centre: bool = False
     preset: str | None = None
     lr: float | None = None
     epochs: int | None = None
@@ -97,6 +101,14 @@ class BenchConfig:
             raise BenchError(
                 f"unknown categories {self.categories!r}; valid: {', '.join(CATEGORY_MODES)}"
             )
+        from core.training import LOSSES
+
+        if self.loss not in LOSSES:
+            raise BenchError(f"unknown loss {self.loss!r}; valid: {', '.join(LOSSES)}")
+        if self.context < 0 or (self.context and self.context % 2 == 0):
+            raise BenchError(f"--context must be 0 or an odd kernel size, got {self.context}")
+        if self.category_heads and self.scorer != "supervised":
+            raise BenchError("--category-heads is for --scorer supervised (one head per domain)")
         if self.targets not in TARGETS:
             raise BenchError(f"unknown targets {self.targets!r}; valid: {', '.join(TARGETS)}")
         if not 0.0 <= self.blend <= 1.0:
@@ -236,12 +248,13 @@ def _train_and_score(
     info: dict,
     progress: ProgressFn | None,
     cancel: CancelToken | None,
+    categories: tuple[list[int], list[int]] | None = None,
 ) -> tuple[list[np.ndarray], dict, object]:
     from core.model import ModelConfig
     from core.training import predict_many, preset
     from core.training import train as train_net
 
-    overrides: dict = {"seed": seed, "device": cfg.device}
+    overrides: dict = {"seed": seed, "device": cfg.device, "loss": cfg.loss}
     if cfg.lr is not None:
         overrides["lr"] = cfg.lr
     if cfg.epochs is not None:
@@ -253,9 +266,13 @@ def _train_and_score(
     tcfg = preset(cfg.train_preset, **overrides)
     dv = train[0][0].shape[1]
     da = next(a.shape[1] for _, a in train if a is not None)
-    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant)
-    ckpt = train_net(train, targets, mcfg, tcfg, info=info, progress=progress, cancel=cancel)
-    scores = predict_many(ckpt, test, device=cfg.device, cancel=cancel)
+    tr_cats, te_cats = categories or (None, None)
+    heads = 1 + max(tr_cats) if tr_cats else 0
+    mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant, context=cfg.context,
+                       category_heads=heads if heads > 1 else 0, centre=cfg.centre)
+    ckpt = train_net(train, targets, mcfg, tcfg, info=info, categories=tr_cats,
+                     progress=progress, cancel=cancel)
+    scores = predict_many(ckpt, test, device=cfg.device, cancel=cancel, categories=te_cats)
     diag = {
         "train_preset": cfg.train_preset,
         "train_config": tcfg.to_dict(),
@@ -363,12 +380,11 @@ def run_split(
         targets = [t[: len(f[0])] for t, f in zip(targets, train, strict=True)]
         targets = [np.pad(t, (0, len(f[0]) - len(t))) for t, f in zip(targets, train, strict=True)]
     if cfg.scorer == "ridge":
-        from core.evaluation.ridge import ridge_scores
-
-        scores, diag = ridge_scores(train, targets, test), {"labels": "real"}
+        scores, diag = _ridge(bench, train_ids, split.test, train, targets, test)
     elif cfg.scorer == "supervised":
+        cats = _domain_indices(bench, train_ids, split.test) if cfg.category_heads else None
         scores, diag, ckpt = _train_and_score(
-            train, targets, test, cfg, seed, {"labels": "real"}, progress, cancel
+            train, targets, test, cfg, seed, {"labels": "real"}, progress, cancel, cats
         )
         diag["network_collapsed"] = bool(ckpt.collapsed)
     else:
@@ -405,6 +421,45 @@ def run_split(
         "split": {"name": split.name, "train": train_ids, "test": list(split.test)},
         "diagnostics": diag,
     }
+
+
+def _domain_indices(
+    bench: Benchmark, train_ids: list[str], test_ids: list[str]
+) -> tuple[list[int], list[int]]:
+    """Each video's domain as an index into the training videos' sorted domains (a test
+    domain with no training video gets head 0)."""
+    names = sorted({bench.domains[v] for v in train_ids})
+    pos = {d: i for i, d in enumerate(names)}
+    return [pos[bench.domains[v]] for v in train_ids], [
+        pos.get(bench.domains[v], 0) for v in test_ids
+    ]
+
+
+def _ridge(
+    bench: Benchmark,
+    train_ids: list[str],
+    test_ids: list[str],
+    train: list[VideoFeatures],
+    targets: list[np.ndarray],
+    test: list[VideoFeatures],
+) -> tuple[list[np.ndarray], dict]:
+    """The ridge reference, its setting chosen by 2-fold CV on the training videos with the
+    benchmark's own metric (reads the training labels and all domains, as a bound may)."""
+    from core.evaluation.metrics import tvsum_top5_map, youtube_map
+    from core.evaluation.ridge import ridge_cv_scores
+
+    fn = youtube_map if bench.name == "youtube" else tvsum_top5_map
+
+    def metric(held: list[int], scores: list[np.ndarray]) -> float:
+        ids = [train_ids[i] for i in held]
+        preds = dict(zip(ids, scores, strict=True))
+        return fn(preds, {v: bench.labels[v] for v in ids}, bench.domains)["mAP"]
+
+    scores, diag = ridge_cv_scores(
+        train, targets, [bench.domains[v] for v in train_ids], test,
+        [bench.domains[v] for v in test_ids], metric,
+    )
+    return scores, {"labels": "real", **diag}
 
 
 def _direct_real(
