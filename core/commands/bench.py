@@ -20,6 +20,7 @@ from pathlib import Path
 from core.commands._common import add_network_options
 from core.commands._types import (
     fraction,
+    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
@@ -49,6 +50,7 @@ _OVERRIDES = (
     "ph_top",
     "variant",
     "loss",
+    "weight_decay",
     "context",
     "category_heads",
     "centre",
@@ -155,6 +157,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--blend", type=unit_interval, default=None, help="weight of direct pseudo-highlight ranks"
     )
     p.add_argument("--lr", type=positive_float, default=None, help="learning rate")
+    p.add_argument("--weight-decay", type=non_negative_float, default=None,
+                   help="Adam weight decay (default: the preset's, 1e-4)")
     p.add_argument("--epochs", type=positive_int, default=None, help="training epochs")
     p.add_argument(
         "--batch-size", type=positive_int, default=None, help="videos per training batch"

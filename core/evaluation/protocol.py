@@ -78,6 +78,7 @@ class BenchConfig:
     centre: bool = False
     preset: str | None = None
     lr: float | None = None
+    weight_decay: float | None = None  # None: the preset's (core.training.TrainConfig)
     epochs: int | None = None
     batch_size: int | None = None
     max_clips: int | None = None
@@ -257,6 +258,8 @@ def _train_and_score(
     overrides: dict = {"seed": seed, "device": cfg.device, "loss": cfg.loss}
     if cfg.lr is not None:
         overrides["lr"] = cfg.lr
+    if cfg.weight_decay is not None:
+        overrides["weight_decay"] = cfg.weight_decay
     if cfg.epochs is not None:
         overrides["epochs"] = cfg.epochs
     if cfg.batch_size is not None:

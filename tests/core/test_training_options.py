@@ -153,5 +153,30 @@ def test_train_and_bench_flags_reach_the_configs():
                                           "--loss", "pairwise"])
     bc = bench_config(args)
     assert (bc.loss, bc.context, bc.centre, bc.category_heads) == ("pairwise", 0, False, True)
+    assert bc.weight_decay is None  # the preset's
+    args = cli.build_parser().parse_args(["bench", "tvsum", "--recipe", "avhd-net",
+                                          "--weight-decay", "0.01"])
+    assert bench_config(args).weight_decay == 0.01
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["train", "x", "--out", "m.pt", "--context", "4"])
+
+
+def test_the_bench_weight_decay_reaches_the_optimiser_settings(monkeypatch):
+    import core.training as training
+    from core.evaluation.protocol import _train_and_score, recipe_config
+
+    seen = {}
+
+    def fake_train(train, targets, mcfg, tcfg, **kw):
+        seen["tcfg"] = tcfg
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(training, "train", fake_train)
+    rng = np.random.default_rng(0)
+    vids = [(rng.normal(size=(6, 4)).astype(np.float32),
+             rng.normal(size=(6, 3)).astype(np.float32))]
+    for wd, want in ((None, training.preset("tvsum").weight_decay), (0.01, 0.01)):
+        cfg = recipe_config("avhd-net", "tvsum", weight_decay=wd)
+        with pytest.raises(RuntimeError, match="stop here"):
+            _train_and_score(vids, [np.ones(6)], vids, cfg, 0, {}, None, None)
+        assert seen["tcfg"].weight_decay == want
