@@ -35,6 +35,7 @@ from avhd_gui.timecode import format_timecode, frame_time
 from avhd_gui.timeline_edit import EditViewBox, SegmentEditor
 from avhd_gui.widgets import ElidedLabel
 from core.artifacts import Segment, VideoHighlights
+from core.scorers import DESCRIPTIONS, scorer_names
 
 Y_LABEL_BASE = -0.16  # pseudo-labels are drawn as a band below the score axis
 Y_LABEL_TOP = -0.05
@@ -640,8 +641,6 @@ class TimelineWidget(QWidget):
 
     def _fill_cues(self, vh: VideoHighlights | None) -> None:
         """List the cues ``vh`` carries (registry order); keep the one shown if it has it."""
-        from core.scorers import DESCRIPTIONS, scorer_names
-
         names = [n for n in scorer_names() if vh is not None and n in vh.cues]
         names += sorted(n for n in (vh.cues if vh is not None else {}) if n not in names)
         box = self.cue_box
@@ -671,8 +670,6 @@ class TimelineWidget(QWidget):
         self._values["cue"] = None if curve is None else _span01(curve)
         self.items["cue"].setVisible(curve is not None)
         if curve is not None:
-            from core.scorers import DESCRIPTIONS
-
             self.cue_box.setToolTip(f"{name}: {DESCRIPTIONS.get(name, name)} (dashed, from "
                                     "its lowest to its highest value in this video)")
         else:

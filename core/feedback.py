@@ -53,6 +53,11 @@ MAX_PAIRS = 2000
 AGREE = 0.75
 
 
+def _with_pairs(ys: list[np.ndarray]) -> int:
+    """Reviewed videos whose labels hold a positive and something to rank below it."""
+    return sum(bool((y == 1).any() and not (y == 1).all()) for y in ys)
+
+
 def default_beta(videos: int) -> float:
     """The blend used without a clear verdict of the guard: 0 below two reviewed videos."""
     return 0.0 if videos < 2 else BETA_MAX * videos / (videos + N0)
@@ -303,7 +308,7 @@ def _choose_beta(zs, ps, ys, l2, seed, learner, agree=None) -> tuple[float, dict
     (default :data:`AGREE`) of the held-out videos; dropped to 0 (the prior) when the default
     is below the prior on the mean and on at least ``agree`` of them."""
     agree = AGREE if agree is None else agree
-    n = sum(bool((y == 1).any() and not (y == 1).all()) for y in ys)
+    n = _with_pairs(ys)
     base = default_beta(n)
     if n < 2:  # one video's own clips cannot say whether the head carries over
         return 0.0, {"cv": "needs two reviewed videos", "cv_videos": n}
@@ -361,7 +366,7 @@ def fit_head(
     ys = [np.asarray(y, np.float64)[: len(z)] for (_, _, y), z in zip(reviewed, zs, strict=True)]
     n_lab = int(sum(np.isfinite(y).sum() for y in ys))
     info: dict = {"videos": len(ys), "labelled_clips": n_lab}
-    if not any((y == 1).any() and not (y == 1).all() for y in ys):
+    if not _with_pairs(ys):
         return Head(mean, basis, np.zeros(basis.shape[1]), 0.0, {**info, "cv": "no pairs"},
                     centre)
     if beta is not None:
@@ -370,7 +375,7 @@ def fit_head(
         beta, cv = _choose_beta(zs, ps, ys, l2, seed, learner, agree)
         info.update(cv)
     else:
-        beta = default_beta(sum(bool((y == 1).any() and not (y == 1).all()) for y in ys))
+        beta = default_beta(_with_pairs(ys))
         info["cv"] = "unguarded"
     w = _weights(zs, ys, l2, seed, learner)
     return Head(mean, basis, w.astype(np.float32), float(beta), info, centre)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -193,18 +194,30 @@ def validation_splits(bench: Benchmark) -> list[Split]:
     recipes and hyper-parameters can be chosen on these scores (their labels act as a
     validation set).
     """
-    first: list[str] = []
-    second: list[str] = []
-    rng = np.random.default_rng(0)
-    for dom in sorted(bench.splits):
-        ids = [v for v in bench.splits[dom]["train"] if v in bench.videos]
-        perm = rng.permutation(len(ids))
-        half = len(ids) // 2
-        first += [ids[i] for i in perm[:half]]
-        second += [ids[i] for i in perm[half:]]
+    pairs = [(v, dom) for dom in sorted(bench.splits) for v in bench.splits[dom]["train"]
+             if v in bench.videos]
+    ids = [v for v, _ in pairs]
+    a, b = halve_by_domain([dom for _, dom in pairs])
+    first, second = [ids[i] for i in a], [ids[i] for i in b]
     if len(first) < 2 or len(second) < 2:
         raise BenchError("too few training videos with features for 2-fold validation")
     return [Split("cv0", first, second), Split("cv1", second, first)]
+
+
+def halve_by_domain(domains: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Indices of two halves: each domain's items (in their order) shuffled with
+    ``numpy.random.default_rng(0)``, domains in sorted order, and split at half (the first
+    half rounded down). :func:`validation_splits` and the ridge reference's CV use it."""
+    first: list[int] = []
+    second: list[int] = []
+    rng = np.random.default_rng(0)
+    for dom in sorted(set(domains)):
+        idx = [i for i, d in enumerate(domains) if d == dom]
+        perm = rng.permutation(len(idx))
+        half = len(idx) // 2
+        first += [idx[i] for i in perm[:half]]
+        second += [idx[i] for i in perm[half:]]
+    return first, second
 
 
 def subsample(ids: list[str], fraction: float, seed: int) -> list[str]:

@@ -149,17 +149,11 @@ def _by_domain(
 
 
 def folds(domains: Sequence[str]) -> list[tuple[list[int], list[int]]]:
-    """2 folds of video indices, halved within each domain after a ``default_rng(0)`` shuffle
-    (as :func:`core.evaluation.protocol.validation_splits` halves the training videos)."""
-    first: list[int] = []
-    second: list[int] = []
-    rng = np.random.default_rng(0)
-    for dom in sorted(set(domains)):
-        ids = [i for i, d in enumerate(domains) if d == dom]
-        perm = rng.permutation(len(ids))
-        half = len(ids) // 2
-        first += [ids[i] for i in perm[:half]]
-        second += [ids[i] for i in perm[half:]]
+    """2 folds of video indices, halved within each domain after a ``default_rng(0)`` shuffle,
+    as :func:`core.evaluation.protocol.validation_splits` halves the training videos."""
+    from core.evaluation.protocol import halve_by_domain
+
+    first, second = halve_by_domain(domains)
     return [(first, second), (second, first)]
 
 
