@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
+from PySide6.QtWidgets import QSizePolicy
 
 from avhd_gui.editing import reselect
 from avhd_gui.learning_worker import LearnJob, LearnOutcome, LearnWorker
@@ -413,15 +414,22 @@ def add_learning(window) -> LearningController:
     """Give ``window`` its learning: the controller, the status line and Forget Learning
     (in the Highlights menu after Retrain, so F1 lists its key)."""
     ctl = LearningController(window)
-    # one fixed width, the longest usual line: longer reasons are shortened with "…" and
-    # shown whole in the tooltip, so the status message keeps its room at 1280 px
+    # as wide as its line, at most the longest usual one: longer reasons are shortened with
+    # "…" and shown whole in the tooltip, so the status message keeps its room at 1280 px
     label = ElidedLabel(window, Qt.TextElideMode.ElideRight)
     label.setObjectName("learningLabel")
-    label.setFixedWidth(label.fontMetrics().horizontalAdvance(
-        "Learned from 999 edits in 99 videos") + 8)
-    label.setText(LABEL_FREE)
+    # fixed, not ElidedLabel's "ignored": with an ignored width the status bar's layout
+    # gave it no room and pushed it past the window's right edge
+    label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+    cap = label.fontMetrics().horizontalAdvance("Learned from 999 edits in 99 videos") + 8
+
+    def show(text: str) -> None:
+        label.setFixedWidth(min(cap, label.fontMetrics().horizontalAdvance(text) + 8))
+        label.setText(text)
+
+    show(LABEL_FREE)
     window.statusBar().addPermanentWidget(label)
-    ctl.status_changed.connect(label.setText)
+    ctl.status_changed.connect(show)
     act = QAction("&Forget Learning", window)
     act.setShortcut(QKeySequence("Ctrl+Shift+L"))
     act.setStatusTip("Return the videos you have not edited to their label-free scores "

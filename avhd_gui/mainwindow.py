@@ -649,8 +649,8 @@ class MainWindow(FileCommands, QMainWindow):
         text = f"Target: {describe_target(target)}"
         kept = len([p for p in self.selection.edited_paths() if self.library.item(p)])
         if kept:
-            text += (f" · {kept} hand-edited video{'s' if kept != 1 else ''} kept "
-                     "(Edit ▸ Reset Hand Edits re-selects them)")
+            text += (f" · {kept} hand-edited video{'s' if kept != 1 else ''} "
+                     "unchanged (Edit ▸ Reset Hand Edits)")
         self.statusBar().showMessage(text, 5000)
 
     # --- settings, about
@@ -660,6 +660,7 @@ class MainWindow(FileCommands, QMainWindow):
         dlg = SettingsDialog(self.settings.model_options(), self)
         if dlg.exec():
             self.settings.set_model_options(dlg.options())
+            self._on_model_changed(self.model.info)  # "none" reads by the scoring chosen
 
     def about(self) -> None:
         QMessageBox.about(self, "About AVHD", about_html())

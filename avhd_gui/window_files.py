@@ -120,7 +120,10 @@ class FileCommands:
     # --- model
     def _on_model_changed(self, info) -> None:
         # short on the status bar (a long one left no room for messages at 1280 px)
-        self.model_label.setText(f"Model: {self.model.describe(short=True)}")
+        text = self.model.describe(short=True)
+        if info is None and self.settings.model_options().scoring == "direct":
+            text = "none (Find scores by the cues)"  # no model is trained by the next Find
+        self.model_label.setText(f"Model: {text}")
         tip = "Find Highlights scores with this model; Retrain makes a new one"
         if info is not None and info.path:
             tip = f"{self.model.describe()}\n{info.path}\n{tip}"

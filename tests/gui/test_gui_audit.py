@@ -128,6 +128,13 @@ def test_status_messages_fit_a_1280_px_window(scored, qtbot):  # noqa: F811
     room = _message_room(win)
     width = win.statusBar().fontMetrics().horizontalAdvance(text)
     assert width <= room - 150, (width, room, text)  # with room to spare
+    # and every permanent label lies inside the bar (the learning line's ignored size
+    # policy once let the layout push it past the right edge, cut at "Scor")
+    bar = win.statusBar()
+    learning = win.findChild(type(win.model_label), "learningLabel")
+    for w in (win.reel_label, win.model_label, win.project_label, learning):
+        right = w.mapTo(bar, w.rect().topRight()).x()
+        assert right < bar.width(), (w.objectName(), right, bar.width())
     assert win.model_label.text() == "Model: model.pt · 312 videos"
     assert "1,204,331 clips" in win.model_label.toolTip()
     # a long folder path or summary is shortened to the bar, whole in the tooltip

@@ -146,7 +146,7 @@ def test_target_reselect_undo_and_history(scored, qtbot):
     win.target_control.value.setValue(50)  # re-selects a and c, keeps b's hand edit
     assert _segs(win, a) == [(3.0, 6.0, True)]  # the best half of a: its last 3 s
     assert _segs(win, b)[1] == (4.0, 5.0, False)
-    assert "1 hand-edited video kept" in win.statusBar().currentMessage()
+    assert "1 hand-edited video unchanged" in win.statusBar().currentMessage()
     history = win.history
     assert not win.history_dock.isVisible()
     qtbot.keyClick(win, K.Key_H, Qt.KeyboardModifier.ControlModifier)

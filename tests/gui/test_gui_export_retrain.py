@@ -109,7 +109,16 @@ def test_task_worker_cancels_and_reports_errors(qtbot):
 
 def test_retrain_fine_tune_and_model_files(opened, fast_find, qtbot, tmp_path):
     win = opened
+    # the app's default scoring is direct: the next Find trains nothing
+    assert win.model_label.text() == "Model: none (Find scores by the cues)"
+    from dataclasses import replace
+
+    opts = win.settings.model_options()
+    win.settings.set_model_options(replace(opts, scoring="model"))
+    win._on_model_changed(None)
     assert win.model_label.text() == "Model: none (Find trains one)"
+    win.settings.set_model_options(opts)
+    win._on_model_changed(None)
 
     def wait_run(start):
         with qtbot.waitSignal(win.find_stopped, timeout=120_000) as blocker:
