@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python bench/reproduce.py                       # all tables (hours on 2 CPU cores)
-    python bench/reproduce.py --tables headline direct
+    python bench/reproduce.py --tables headline direct  # only these tables are rewritten
     python bench/reproduce.py --report-only         # rebuild docs/results.md from files
 
 Each row runs ``avhd bench ...`` into ``out/reproduce/ROW`` (predictions and metrics
@@ -296,48 +296,78 @@ def _cell(summary: dict) -> str:
     return text
 
 
-def render(out_root: Path) -> str:
+def _blocks(generated: str) -> dict[str, list[str]]:
+    """The ``### title`` blocks of a generated section, by title (what ``render`` wrote)."""
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in generated.splitlines():
+        if line.startswith("### "):
+            current = blocks.setdefault(line[4:].strip(), [])
+        if current is not None and line not in (BEGIN, END):
+            current.append(line)
+    return blocks
+
+
+def render_table(table: Table, out_root: Path) -> list[str]:
+    rows = []
+    total = 0.0
+    missing = []
+    for row in table.rows:
+        summary, state = load_summary(row, out_root)
+        if state != "ok":
+            missing.append((row, state))
+            continue
+        total += float(summary["seconds"])
+        pub = f"{row.published:.2f}" if row.published is not None else "—"
+        out = out_root / row.slug
+        cmd = summary["command"] or "avhd " + shlex.join(_command(row, out, [], 1))
+        cmd = cmd.replace(str(ROOT) + "/", "")
+        rows.append(
+            f"| {row.label} | {METRIC[row.benchmark]} | {_cell(summary)} "
+            f"| {pub} | {summary['seconds']:.0f} s | `{cmd}` |"
+        )
+        ens = summary.get("ensemble")
+        if row.ensemble and ens:
+            rows.append(
+                f"| {row.label} + seed ensemble | {METRIC[row.benchmark]} "
+                f"| {ens['headline']:.2f} (mean of "
+                f"{len(summary['seeds'])} models' scores) | — | (same run) | same |"
+            )
+    for row, state in missing:
+        cmd = "avhd " + shlex.join(_command(row, out_root / row.slug, [0, 1, 2], 2))
+        what = "not run yet" if state == "missing" else "stale: rerun (settings changed)"
+        rows.append(f"| {row.label} | {METRIC[row.benchmark]} | {what} | — | — | `{cmd}` |")
+    return [
+        f"### {table.title}", "", table.note, "",
+        "| row | metric | ours (mean ± std over seeds) | published | time | command |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Table time: {total / 60:.1f} min (sum of its rows' wall-clock; a row shared "
+        "with another table counts in both).",
+        "",
+    ]
+
+
+def render(out_root: Path, only: list[str] | None = None, old: str = "") -> str:
+    """The generated section. With ``only`` (table names), every other table keeps its
+    block from ``old`` (the section as it was) where it has one, so that rerunning a few
+    tables does not blank the rows of the others; the per-domain tables (from the headline
+    rows) are rebuilt only with the headline table."""
+    kept = _blocks(old) if only else {}
     lines = [BEGIN, ""]
     for table in TABLES:
-        rows = []
-        total = 0.0
-        missing = []
-        for row in table.rows:
-            summary, state = load_summary(row, out_root)
-            if state != "ok":
-                missing.append((row, state))
-                continue
-            total += float(summary["seconds"])
-            pub = f"{row.published:.2f}" if row.published is not None else "—"
-            out = out_root / row.slug
-            cmd = summary["command"] or "avhd " + shlex.join(_command(row, out, [], 1))
-            cmd = cmd.replace(str(ROOT) + "/", "")
-            rows.append(
-                f"| {row.label} | {METRIC[row.benchmark]} | {_cell(summary)} "
-                f"| {pub} | {summary['seconds']:.0f} s | `{cmd}` |"
-            )
-            ens = summary.get("ensemble")
-            if row.ensemble and ens:
-                rows.append(
-                    f"| {row.label} + seed ensemble | {METRIC[row.benchmark]} "
-                    f"| {ens['headline']:.2f} (mean of "
-                    f"{len(summary['seeds'])} models' scores) | — | (same run) | same |"
-                )
-        for row, state in missing:
-            cmd = "avhd " + shlex.join(_command(row, out_root / row.slug, [0, 1, 2], 2))
-            what = "not run yet" if state == "missing" else "stale: rerun (settings changed)"
-            rows.append(f"| {row.label} | {METRIC[row.benchmark]} | {what} | — | — | `{cmd}` |")
-        lines += [f"### {table.title}", "", table.note, ""]
-        lines += [
-            "| row | metric | ours (mean ± std over seeds) | published | time | command |",
-            "|---|---|---|---|---|---|",
-            *rows,
-            "",
-            f"Table time: {total / 60:.1f} min (sum of its rows' wall-clock; a row shared "
-            "with another table counts in both).",
-            "",
-        ]
-    lines += render_domains(out_root)
+        if only and table.name not in only and table.title in kept:
+            lines += kept[table.title]
+        else:
+            lines += render_table(table, out_root)
+    old_rows = {}  # a per-domain row whose run is not here keeps its line
+    for title, block in kept.items():
+        if title.startswith(("Per domain:", "Per category:")):
+            for x in block:
+                if x.startswith("| ") and not x.startswith("| row |"):
+                    old_rows[(title, x.split(" | ")[0][2:])] = x
+    lines += render_domains(out_root, old_rows)
     lines.append(END)
     return "\n".join(lines)
 
@@ -352,21 +382,26 @@ DOMAIN_ROWS = [
 ]
 
 
-def render_domains(out_root: Path) -> list[str]:
-    """Per-domain tables (mean over seeds) of the headline rows and the supervised bound."""
+def render_domains(out_root: Path, old_rows: dict | None = None) -> list[str]:
+    """Per-domain tables (mean over seeds) of the headline rows and the supervised bound;
+    ``old_rows[(title, label)]``: the line to keep for a row whose summary is not here."""
+    old_rows = old_rows or {}
     lines: list[str] = []
     for bench in ("youtube", "tvsum"):
+        title = f"Per {'domain' if bench == 'youtube' else 'category'}: {METRIC[bench]}"
         found = []
         for label, args in DOMAIN_ROWS:
             summary, state = load_summary(Row(label, bench, args), out_root)
             if state == "ok":
                 s = summary["summary"]
                 found.append((label, s["domains"], s["headline"]["mean"]))
-        if not found:
+            elif (title, label) in old_rows:
+                found.append((label, None, old_rows[(title, label)]))
+        if not any(doms is not None for _, doms, _ in found):
             continue
-        domains = sorted({d for _, doms, _ in found for d in doms})
+        domains = sorted({d for _, doms, _ in found if doms for d in doms})
         lines += [
-            f"### Per {'domain' if bench == 'youtube' else 'category'}: {METRIC[bench]}",
+            f"### {title}",
             "",
             "Mean over the seeds of each row above (no published per-domain numbers were "
             "available to us).",
@@ -375,19 +410,23 @@ def render_domains(out_root: Path) -> list[str]:
             "|---|" + "---|" * (len(domains) + 1),
         ]
         for label, doms, mean in found:
+            if doms is None:  # kept from the previous report
+                lines.append(mean)
+                continue
             cells = [f"{doms[d]['mean']:.1f}" if d in doms else "—" for d in domains]
             lines.append(f"| {label} | " + " | ".join(cells) + f" | {mean:.2f} |")
         lines.append("")
     return lines
 
 
-def write_report(out_root: Path, doc: Path) -> None:
+def write_report(out_root: Path, doc: Path, only: list[str] | None = None) -> None:
+    """Rewrite the generated section of ``doc`` (only the tables of ``only``, when given)."""
     text = doc.read_text(encoding="utf-8") if doc.is_file() else f"# Results\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text or END not in text:
         text = text.rstrip() + f"\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    doc.write_text(head + render(out_root) + tail, encoding="utf-8")
+    old, tail = rest.split(END, 1)
+    doc.write_text(head + render(out_root, only, old) + tail, encoding="utf-8")
     print(f"wrote {doc}")
 
 
@@ -409,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"table {table.name}", flush=True)
             for row in table.rows:
                 run_row(row, args.out, args.seeds, args.jobs, args.force)
-    write_report(args.out, args.doc)
+    write_report(args.out, args.doc, args.tables)
     return 0
 
 

@@ -79,3 +79,33 @@ def test_a_row_recorded_with_other_settings_is_stale(reproduce, tmp_path):
         path.write_text(json.dumps(summary))
         assert reproduce.load_summary(row, tmp_path)[1] == state
     assert reproduce.load_summary(reproduce.Row("x", "tvsum", []), tmp_path) == (None, "missing")
+
+
+def test_rerunning_some_tables_keeps_the_other_tables_rows(reproduce, tmp_path):
+    """``--tables direct`` rewrites that table only: the headline rows (and their per-domain
+    line) that are not in this output folder keep what the document said."""
+    paper = reproduce.Row("paper", "youtube", ["--recipe", "paper"])
+    first = tmp_path / "first"
+    (first / paper.slug).mkdir(parents=True)
+    (first / paper.slug / "summary.json").write_text(
+        json.dumps(_summary(52.02, 1.04, {"dog": 54.4, "surfing": 42.2})))
+    doc = tmp_path / "results.md"
+    doc.write_text(f"# Intro\n\n{reproduce.BEGIN}\n{reproduce.END}\n\ntail\n")
+    reproduce.write_report(first, doc)
+    direct = next(t for t in reproduce.TABLES if t.name == "direct").rows[1]
+    second = tmp_path / "second"  # a new folder: only the direct row was rerun
+    (second / direct.slug).mkdir(parents=True)
+    summary = _summary(61.16, 0.09, {"dog": 59.0, "surfing": 60.0})
+    summary["command"] = "avhd bench youtube --recipe avhd-direct --seeds 0 1 2"
+    (second / direct.slug / "summary.json").write_text(json.dumps(summary))
+    reproduce.write_report(second, doc, ["direct"])
+    text = doc.read_text()
+    assert text.startswith("# Intro\n") and text.endswith("\n\ntail\n")
+    lines = text.splitlines()
+    assert any(x.startswith("| paper | YouTube mAP | 52.02 ± 1.04 (n=3)") for x in lines)
+    assert any(x.startswith(f"| {direct.label} | YouTube mAP | 61.16 ± 0.09 (n=3)")
+               for x in lines)
+    assert "| paper | 54.4 | 42.2 | 52.02 |" in text  # per-domain line of the kept row
+    assert text.count("### Headline") == 1 and text.count(reproduce.BEGIN) == 1
+    reproduce.write_report(second, doc)  # a full rewrite reports what the folder holds
+    assert "| paper | YouTube mAP | not run yet |" in doc.read_text()
