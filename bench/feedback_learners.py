@@ -10,6 +10,10 @@ mean and min over folds x draws, side by side in one run. This is how the defaul
 its features, ridge, blend and guard in ``core.feedback`` were chosen.
 
     python bench/feedback_learners.py youtube --recipe cues [--k 1 2 4] [--draws 0 1 2 3 4 5]
+
+The last two rows are the fifth session's checks, not in ``core.feedback``: the same head
+on each clip's row beside the mean of its neighbours (temporal context), and a prototype
+head (a clip's mean cosine to its 5 nearest kept or added clips, blended with the prior).
 """
 
 from __future__ import annotations
@@ -45,7 +49,34 @@ LEARNERS: dict[str, tuple[str, dict]] = {
     "domain, raw, ridge 100, beta 0.3 unguarded": ("domain", {"centre": False, "l2": 100.0,
                                                              "beta": 0.3}),
     "previous default: domain, raw, ridge 100, strict guard": ("domain", {"previous": True}),
+    # fifth session: a head that sees the moment around a clip, and a nonlinear one
+    "library, centred, temporal context w=2": ("library", {"context": 2}),
+    "library, prototypes (5 nearest kept clips), beta 0.2": ("library", {"prototypes": 0.2}),
 }
+
+
+def with_context(x: np.ndarray, w: int) -> np.ndarray:
+    """Each clip's row beside the mean of the rows within ``w`` clips of it (itself too)."""
+    c = np.cumsum(np.vstack([np.zeros((1, x.shape[1]), np.float64), x]), axis=0)
+    i = np.arange(len(x))
+    lo, hi = np.maximum(0, i - w), np.minimum(len(x), i + w + 1)
+    return np.concatenate([x, ((c[hi] - c[lo]) / (hi - lo)[:, None]).astype(x.dtype)], 1)
+
+
+def _prototype_scores(zs: dict, rev: list, labels: dict, test: list, prior: dict,
+                      beta: float, k: int = 5) -> dict:
+    """Each held-out clip's mean cosine to its ``k`` nearest kept or added clips of the
+    reviewed videos (``zs``: unit rows of the centred projection), blended with the prior."""
+    from core.feedback import blend
+
+    pos = np.concatenate([zs[v][: len(labels[v])][labels[v] == 1] for v in rev])
+    out = {}
+    for v in test:
+        sim = zs[v] @ pos.T
+        kk = min(k, sim.shape[1])
+        near = np.partition(sim, -kk, axis=1)[:, -kk:].mean(axis=1)
+        out[v] = blend(prior[v], near[: len(prior[v])], beta)
+    return out
 
 
 def _previous(rev, proj, seed):
@@ -86,6 +117,11 @@ def _fold_gains(bench, mats, fold, ks, draws, learners) -> dict:
     train, test, prior = fold
     proj = {True: fit_projection([centred(mats[v]) for v in train], DIMS),
             False: fit_projection([mats[v] for v in train], DIMS)}
+    ctx_mats: dict = {}  # w -> (clip rows with context, their projection)
+    unit_z = {}  # the prototypes' space: unit rows of the centred projection
+    for v in set(train) | set(test):
+        z = (centred(mats[v]) - proj[True][0]) @ proj[True][1]
+        unit_z[v] = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-8)
     base = _metric(bench, {v: prior[v] for v in test})
     gains: dict = {(name, k): [] for name in learners for k in ks}
     for k in ks:
@@ -97,6 +133,18 @@ def _fold_gains(bench, mats, fold, ks, draws, learners) -> dict:
             for name, (scope, kw) in learners.items():
                 kw = dict(kw)
                 previous = kw.pop("previous", False)
+                context, proto = kw.pop("context", 0), kw.pop("prototypes", None)
+                if proto is not None:
+                    preds = _prototype_scores(unit_z, rev, labels, test, prior, proto)
+                    gains[(name, k)].append(_metric(bench, preds) - base)
+                    continue
+                use, projection = mats, proj[kw.get("centre", True)]
+                if context:
+                    if context not in ctx_mats:
+                        cm = {v: with_context(mats[v], context) for v in mats}
+                        ctx_mats[context] = (cm, fit_projection(
+                            [centred(cm[v]) for v in train], DIMS))
+                    use, projection = ctx_mats[context]
                 groups = ({"library": rev} if scope == "library" else
                           {d: [v for v in rev if bench.domains[v] == d]
                            for d in sorted({bench.domains[v] for v in test})})
@@ -104,13 +152,12 @@ def _fold_gains(bench, mats, fold, ks, draws, learners) -> dict:
                 for dom, vids in groups.items():
                     if not vids:
                         continue
-                    rv = [(mats[v], prior[v], labels[v]) for v in vids]
+                    rv = [(use[v], prior[v], labels[v]) for v in vids]
                     if previous:
                         head = _previous(rv, proj[False], seed)
                     else:
-                        head = fit_head([], rv, projection=proj[kw.get("centre", True)],
-                                        seed=seed, **kw)
-                    preds.update({v: apply_head(head, mats[v], prior[v]) for v in test
+                        head = fit_head([], rv, projection=projection, seed=seed, **kw)
+                    preds.update({v: apply_head(head, use[v], prior[v]) for v in test
                                   if scope == "library" or bench.domains[v] == dom})
                 gains[(name, k)].append(_metric(bench, preds) - base)
     return gains
