@@ -151,7 +151,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="fraction of the training videos used (0.25, 0.5, 0.75, 1)",
     )
     p.add_argument(
-        "--targets", choices=TARGETS, default=None, help="hard 0/1 pseudo-labels or soft ranks"
+        "--targets", choices=TARGETS, default=None,
+        help="hard 0/1 pseudo-labels or soft ranks; with --scorer supervised or ridge: "
+        "the binary real labels (hard) or their ranks within each video (soft: TVSum's "
+        "mean annotator score, YouTube's match -1/0/1)"
     )
     p.add_argument(
         "--blend", type=unit_interval, default=None, help="weight of direct pseudo-highlight ranks"

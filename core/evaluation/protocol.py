@@ -24,7 +24,7 @@ import numpy as np
 from core.errors import AvhdError
 from core.evaluation.loaders import Benchmark
 from core.progress import CancelToken, ProgressFn, check_cancel, report
-from core.pseudo import blend_ranks, training_targets
+from core.pseudo import blend_ranks, rank01, training_targets
 from core.scoring import (
     DEFAULT_CUE,
     DEFAULT_MODALITY,
@@ -357,21 +357,31 @@ def unsupervised_scores(
     return model_scores(ckpt, scores, direct), diag
 
 
-def supervised_targets(benchmark: str, labels: list[np.ndarray]) -> list[np.ndarray]:
-    """Binary training targets from real labels (the supervised upper bound).
+def supervised_targets(
+    benchmark: str, labels: list[np.ndarray], kind: str = "hard"
+) -> list[np.ndarray]:
+    """Training targets from real labels (the supervised bounds, the simulated editor).
 
-    YouTube: ``match > 0``. TVSum: mean annotator score above the video's lower median.
+    ``hard`` (binary): YouTube ``match > 0``; TVSum the mean annotator score above the
+    video's lower median. ``soft``, as for the pseudo-labels: the label's rank within its
+    video scaled to [0, 1], ties sharing their mean rank (:func:`core.pseudo.rank01`):
+    YouTube's ``match`` (-1, borderline 0, 1), TVSum's mean annotator score.
     """
     from core.evaluation.metrics import lower_median
 
+    if kind not in TARGETS:
+        raise BenchError(f"unknown targets {kind!r}; valid: {', '.join(TARGETS)}")
     out = []
     for lab in labels:
         lab = np.asarray(lab, np.float64)
-        if benchmark == "youtube":
-            out.append((lab > 0).astype(np.float32))
+        score = lab if benchmark == "youtube" else lab.mean(axis=1)
+        if kind == "soft":
+            t = rank01(score)
+        elif benchmark == "youtube":
+            t = score > 0
         else:
-            m = lab.mean(axis=1)
-            out.append((m > lower_median(m)).astype(np.float32))
+            t = score > lower_median(score)
+        out.append(np.asarray(t, np.float32))
     return out
 
 
@@ -392,7 +402,8 @@ def run_split(
     train = [bench.features[v] for v in train_ids]
     test = [bench.features[v] for v in split.test]
     if cfg.scorer in ("supervised", "ridge"):
-        targets = supervised_targets(bench.name, [bench.labels[v] for v in train_ids])
+        targets = supervised_targets(bench.name, [bench.labels[v] for v in train_ids],
+                                     cfg.targets)
         targets = [t[: len(f[0])] for t, f in zip(targets, train, strict=True)]
         targets = [np.pad(t, (0, len(f[0]) - len(t))) for t, f in zip(targets, train, strict=True)]
     if cfg.scorer == "ridge":

@@ -189,6 +189,14 @@ def test_supervised_targets():
     assert yt.tolist() == [1, 0, 0, 1]
     anno = np.array([[1, 1], [2, 2], [3, 3], [4, 4]], float)  # lower median of means = 2
     assert supervised_targets("tvsum", [anno])[0].tolist() == [0, 0, 1, 1]
+    # soft: the label's rank within the video in [0, 1], ties at their mean rank
+    soft = supervised_targets("youtube", [np.array([1, 0, -1, 1])], "soft")[0]
+    assert soft.tolist() == pytest.approx([5 / 6, 1 / 3, 0, 5 / 6])
+    anno = np.array([[1, 3], [2, 2], [4, 4], [1, 1]], float)  # means 2, 2, 4, 1
+    assert supervised_targets("tvsum", [anno], "soft")[0].tolist() == pytest.approx(
+        [0.5, 0.5, 1, 0])
+    with pytest.raises(BenchError, match="unknown targets"):
+        supervised_targets("tvsum", [anno], "graded")
 
 
 def test_recipes_and_bad_options():
