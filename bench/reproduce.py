@@ -308,12 +308,40 @@ def _blocks(generated: str) -> dict[str, list[str]]:
     return blocks
 
 
-def render_table(table: Table, out_root: Path) -> list[str]:
+def _old_lines(block: list[str]) -> dict[str, list[str]]:
+    """A previous table block's row lines by ``"label | metric"`` (a row with the seed
+    ensemble line that follows it)."""
+    out: dict[str, list[str]] = {}
+    key = None
+    for x in block:
+        if not x.startswith("| ") or x.startswith("| row |"):
+            continue
+        name, metric = x.split(" | ")[:2]
+        name = name[2:]
+        base = name.removesuffix(" + seed ensemble")
+        if base != name and key == f"{base} | {metric}":
+            out[key].append(x)
+        else:
+            key = f"{name} | {metric}"
+            out[key] = [x]
+    return out
+
+
+def render_table(table: Table, out_root: Path, old_block: list[str] | None = None) -> list[str]:
+    """A table's block. ``old_block``: its block in the previous report, whose line is kept
+    for a row whose run is not in ``out_root`` (``--tables``: rows not rerun)."""
+    old = _old_lines(old_block or [])
     rows = []
     total = 0.0
     missing = []
+    kept = 0
     for row in table.rows:
         summary, state = load_summary(row, out_root)
+        key = f"{row.label} | {METRIC[row.benchmark]}"
+        if state != "ok" and old.get(key):
+            rows += old[key]
+            kept += 1
+            continue
         if state != "ok":
             missing.append((row, state))
             continue
@@ -337,30 +365,37 @@ def render_table(table: Table, out_root: Path) -> list[str]:
         cmd = "avhd " + shlex.join(_command(row, out_root / row.slug, [0, 1, 2], 2))
         what = "not run yet" if state == "missing" else "stale: rerun (settings changed)"
         rows.append(f"| {row.label} | {METRIC[row.benchmark]} | {what} | — | — | `{cmd}` |")
+    time_line = (f"Table time: {total / 60:.1f} min (sum of its rows' wall-clock; a row "
+                 "shared with another table counts in both).")
+    if kept == len(table.rows):  # nothing of it was rerun: the block as it was
+        time_line = next((x for x in old_block if x.startswith("Table time:")), time_line)
+    elif kept:
+        time_line = (f"Table time: {total / 60:.1f} min for the {len(table.rows) - kept} "
+                     f"rows run for this report; {kept} rows are kept from an earlier "
+                     "report, with their own times.")
     return [
         f"### {table.title}", "", table.note, "",
         "| row | metric | ours (mean ± std over seeds) | published | time | command |",
         "|---|---|---|---|---|---|",
         *rows,
         "",
-        f"Table time: {total / 60:.1f} min (sum of its rows' wall-clock; a row shared "
-        "with another table counts in both).",
+        time_line,
         "",
     ]
 
 
 def render(out_root: Path, only: list[str] | None = None, old: str = "") -> str:
-    """The generated section. With ``only`` (table names), every other table keeps its
-    block from ``old`` (the section as it was) where it has one, so that rerunning a few
-    tables does not blank the rows of the others; the per-domain tables (from the headline
-    rows) are rebuilt only with the headline table."""
+    """The generated section. With ``only`` (``--tables``), every other table keeps its
+    block from ``old`` (the section as it was) whole, so that each table's rows come from
+    one run of the code (a row it shares with a rerun table too), and a row of a rerun
+    table whose run is not in ``out_root`` keeps its old line."""
     kept = _blocks(old) if only else {}
     lines = [BEGIN, ""]
     for table in TABLES:
         if only and table.name not in only and table.title in kept:
             lines += kept[table.title]
         else:
-            lines += render_table(table, out_root)
+            lines += render_table(table, out_root, kept.get(table.title))
     old_rows = {}  # a per-domain row whose run is not here keeps its line
     for title, block in kept.items():
         if title.startswith(("Per domain:", "Per category:")):
