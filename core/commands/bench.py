@@ -51,6 +51,7 @@ _OVERRIDES = (
     "variant",
     "loss",
     "weight_decay",
+    "dropout",
     "context",
     "category_heads",
     "centre",
@@ -162,6 +163,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=positive_float, default=None, help="learning rate")
     p.add_argument("--weight-decay", type=non_negative_float, default=None,
                    help="Adam weight decay (default: the preset's, 1e-4)")
+    p.add_argument("--dropout", type=unit_interval, default=None,
+                   help="the network's dropout (default 0.1)")
     p.add_argument("--epochs", type=positive_int, default=None, help="training epochs")
     p.add_argument(
         "--batch-size", type=positive_int, default=None, help="videos per training batch"

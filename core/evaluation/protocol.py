@@ -80,6 +80,7 @@ class BenchConfig:
     preset: str | None = None
     lr: float | None = None
     weight_decay: float | None = None  # None: the preset's (core.training.TrainConfig)
+    dropout: float | None = None  # None: the network's (core.model.ModelConfig, 0.1)
     epochs: int | None = None
     batch_size: int | None = None
     max_clips: int | None = None
@@ -115,6 +116,8 @@ class BenchConfig:
             raise BenchError(f"unknown targets {self.targets!r}; valid: {', '.join(TARGETS)}")
         if not 0.0 <= self.blend <= 1.0:
             raise BenchError(f"--blend must be in [0, 1], got {self.blend}")
+        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
+            raise BenchError(f"--dropout must be in [0, 1), got {self.dropout}")
         if self.self_train < 0:
             raise BenchError(f"--self-train must be >= 0, got {self.self_train}")
         if not 0.0 < self.fraction <= 1.0:
@@ -284,14 +287,16 @@ def _train_and_score(
     da = next(a.shape[1] for _, a in train if a is not None)
     tr_cats, te_cats = categories or (None, None)
     heads = 1 + max(tr_cats) if tr_cats else 0
+    extra = {} if cfg.dropout is None else {"dropout": cfg.dropout}
     mcfg = ModelConfig(visual_dim=dv, audio_dim=da, variant=cfg.variant, context=cfg.context,
-                       category_heads=heads if heads > 1 else 0, centre=cfg.centre)
+                       category_heads=heads if heads > 1 else 0, centre=cfg.centre, **extra)
     ckpt = train_net(train, targets, mcfg, tcfg, info=info, categories=tr_cats,
                      progress=progress, cancel=cancel)
     scores = predict_many(ckpt, test, device=cfg.device, cancel=cancel, categories=te_cats)
     diag = {
         "train_preset": cfg.train_preset,
         "train_config": tcfg.to_dict(),
+        "model_config": mcfg.to_dict(),
         "loss_first": float(ckpt.history[0]) if ckpt.history else None,
         "loss_last": float(ckpt.history[-1]) if ckpt.history else None,
         "train_score_std": float(ckpt.info.get("train_score_std", float("nan"))),

@@ -209,6 +209,18 @@ def test_recipes_and_bad_options():
         BenchConfig("youtube", fraction=0.0)
     with pytest.raises(BenchError, match="scorer"):
         BenchConfig("youtube", scorer="magic")
+    with pytest.raises(BenchError, match="dropout"):
+        BenchConfig("youtube", dropout=1.0)
+
+
+def test_supervised_soft_targets_and_dropout_reach_the_network(tmp_path):
+    b = load_benchmark("youtube", make_synthetic(tmp_path / "yt", n_videos=6, n_test=2))
+    split = make_splits(b, "fixed")[0]
+    cfg = BenchConfig("youtube", scorer="supervised", targets="soft", dropout=0.3, epochs=1)
+    diag = run_split(b, split, cfg, seed=0)["diagnostics"]
+    assert diag["model_config"]["dropout"] == 0.3
+    assert run_split(b, split, BenchConfig("youtube", scorer="supervised", epochs=1),
+                     seed=0)["diagnostics"]["model_config"]["dropout"] == 0.1
 
 
 def test_rank01_and_soft_blend_options(synth):
