@@ -131,7 +131,8 @@ class LibraryModel(QAbstractListModel):
             return self.busy_text
         if item.state is VideoState.SCORED and item.highlights is not None:
             n = len([s for s in item.highlights.segments if s.keep])
-            return f"{'edited' if item.edited else 'scored'}, {n} segment{'s' if n != 1 else ''}"
+            count = f"{n} segment{'s' if n != 1 else ''}"  # short: the panel is narrow
+            return f"edited · {count}" if item.edited else count
         return item.state.value
 
     # --- loading

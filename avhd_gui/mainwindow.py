@@ -353,7 +353,7 @@ class MainWindow(FileCommands, QMainWindow):
             screen = QGuiApplication.primaryScreen()
             avail = screen.availableGeometry().size() if screen else QSize(1280, 800)
             self.resize(min(1280, avail.width()), min(780, avail.height()))
-            self.resizeDocks([self.library_dock, self.segments_dock], [200, 420],
+            self.resizeDocks([self.library_dock, self.segments_dock], [240, 380],
                              Qt.Orientation.Horizontal)
             self.splitter.setSizes(DEFAULT_SPLIT)
         state = self.settings.state()

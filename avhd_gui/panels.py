@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QStackedWidget,
+    QStyledItemDelegate,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -24,6 +25,19 @@ from PySide6.QtWidgets import (
 from avhd_gui.library import LibraryModel
 from avhd_gui.models import TargetModel
 from avhd_gui.settings import Target
+
+
+class _FitWidth(QStyledItemDelegate):
+    """Items as wide as the list's viewport at most, so that a long name or state line is
+    shortened with "…" where the panel ends instead of being cut off beside a scroll bar."""
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt's name)
+        size = super().sizeHint(option, index)
+        return QSize(min(size.width(), max(1, self._view.viewport().width())), size.height())
 
 
 class LibraryPanel(QStackedWidget):
@@ -55,12 +69,15 @@ class LibraryPanel(QStackedWidget):
         self.view = QListView(self)
         self.view.setObjectName("libraryView")
         self.view.setModel(model)
-        self.view.setIconSize(QSize(96, 72))
+        self.view.setIconSize(QSize(80, 45))  # 16:9, the frames the thumbnails show
         self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)
+        self.view.setItemDelegate(_FitWidth(self.view))
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)  # lay out again when resized
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.view.installEventFilter(self)
         self.addWidget(hint)

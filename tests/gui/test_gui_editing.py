@@ -176,7 +176,7 @@ def test_labels_menus_and_shortcut_list(scored, qtbot):
     assert win.timeline.kept_label.text() == "Kept 0:02.50 in 2 segments · 1 discarded"
     assert win.reel_label.text() == "Library reel 0:06.50 · 3 videos"
     assert win.edit.keep_action.text() == "&Keep Segment"
-    assert "edited, 2 segments" in win.library.data(
+    assert "edited · 2 segments" in win.library.data(
         win.library.index(win.library.row_of(b)))
     dlg = win.show_shortcuts()
     qtbot.addWidget(dlg)
