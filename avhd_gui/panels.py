@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QStyledItemDelegate,
     QTreeWidget,
     QTreeWidgetItem,
@@ -29,11 +30,27 @@ from avhd_gui.settings import Target
 
 class _FitWidth(QStyledItemDelegate):
     """Items as wide as the list's viewport at most, so that a long name or state line is
-    shortened with "…" where the panel ends instead of being cut off beside a scroll bar."""
+    shortened with "…" where the panel ends instead of being cut off beside a scroll bar:
+    the name in the middle (its start and extension stay), the state line at its end."""
 
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
         self._view = view
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt's name)
+        super().initStyleOption(option, index)
+        sep = "\u2028" if "\u2028" in option.text else "\n"  # Qt's line separator
+        lines = option.text.split(sep)
+        if len(lines) != 2 or not option.rect.isValid():
+            return
+        style = self._view.style()
+        room = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option,
+                                    self._view).width() - 4  # the style's text margins
+        if room <= 0:
+            return
+        fm = option.fontMetrics
+        option.text = sep.join((fm.elidedText(lines[0], Qt.TextElideMode.ElideMiddle, room),
+                                  fm.elidedText(lines[1], Qt.TextElideMode.ElideRight, room)))
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt's name)
         size = super().sizeHint(option, index)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
@@ -75,6 +76,7 @@ class SegmentTableModel(QAbstractTableModel):
         self.rows: list[tuple[str, int]] = []
         self._segs: dict[str, list] = {}
         self._scales: dict[str, DisplayScale] = {}
+        self._curves: dict[str, tuple] = {}  # path -> (clip centres, scores) shown now
         self.last_error = ""
         selection.changed.connect(self.refresh)
         selection.library.highlights_changed.connect(self.refresh)
@@ -87,6 +89,9 @@ class SegmentTableModel(QAbstractTableModel):
         self._segs = {it.path: self.selection.segments(it.path) for it in scored}
         # scores on the video's display scale, as the timeline draws them
         self._scales = {it.path: DisplayScale.fit(it.highlights.score) for it in scored}
+        self._curves = {it.path: (np.asarray(it.highlights.bounds, np.float64).reshape(-1, 2)
+                                  .mean(axis=1), np.asarray(it.highlights.score, np.float64))
+                        for it in scored}
         rows = [(p, i) for p, segs in self._segs.items() for i in range(len(segs))]
         rank = {k: n for n, k in enumerate(self.order)}
         placed, last = [], -1.0
@@ -96,6 +101,17 @@ class SegmentTableModel(QAbstractTableModel):
             placed.append((last, n))
         self.rows = [rows[n] for _r, n in sorted(placed)]
         self.endResetModel()
+
+    def score(self, path: str, seg) -> float:
+        """A segment's score as the timeline shows it now: the mean of its video's current
+        clip scores over the clips whose centre lies in it (a hand-edited segment keeps the
+        score it was suggested with, which after learning is on another scale), or its own
+        score where it covers no clip centre."""
+        centres, scores = self._curves.get(path, (None, None))
+        if centres is None or len(centres) != len(scores):
+            return seg.score
+        inside = (centres >= seg.start) & (centres < seg.end)
+        return float(scores[inside].mean()) if inside.any() else seg.score
 
     def keys(self) -> list[tuple[str, float]]:
         """The reel order of the rows shown, as ``(path, start)`` keys."""
@@ -158,7 +174,8 @@ class SegmentTableModel(QAbstractTableModel):
         path, _i, s = self.segment(index.row())
         col, fps = index.column(), self._fps(path)
         if role == SortRole:
-            return [Path(path).name, s.start, s.end, s.duration, s.score, int(s.keep)][col]
+            return [Path(path).name, s.start, s.end, s.duration, self.score(path, s),
+                    int(s.keep)][col]
         if role == Qt.ItemDataRole.CheckStateRole and col == KEEP:
             return Qt.CheckState.Checked if s.keep else Qt.CheckState.Unchecked
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
@@ -169,7 +186,7 @@ class SegmentTableModel(QAbstractTableModel):
             if col == DURATION:
                 return f"{s.duration:.1f} s"
             if col == SCORE:
-                return self._scales.get(path, DisplayScale()).percent(s.score)
+                return self._scales.get(path, DisplayScale()).percent(self.score(path, s))
         if role == Qt.ItemDataRole.ToolTipRole and col == VIDEO:
             return path
         return None

@@ -1,4 +1,5 @@
-"""Make ``docs/screenshot-learning.png``: the app's status line after learning from edits.
+"""Make ``docs/screenshot-learning.png``: the app's status line after learning from edits
+(and, with ``--window``, the whole window of that state: ``docs/screenshot-editing.png``).
 
 Copies the bundled demo (``resources/demo``) to a temporary folder, runs ``avhd find`` on it
 (real features, cached in a temporary cache), then a scripted editor edits three videos in
@@ -8,7 +9,7 @@ discards the others and adds the clip it likes best when no suggestion covers it
 then opened on the folder in screenshot mode (it learns from the project's edits when the
 videos are read) and the status bar is cut out of the window's picture.
 
-    python docs/learning_screenshot.py [OUT.png]
+    python docs/learning_screenshot.py [OUT.png] [--window WINDOW.png]
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def scripted_edits(root: Path, videos: int = 3) -> None:
     project.save()
 
 
-def main(out: str = str(REPO / "docs" / "screenshot-learning.png")) -> int:
+def main(out: str = str(REPO / "docs" / "screenshot-learning.png"), window: str = "") -> int:
     tmp = Path(tempfile.mkdtemp(prefix="avhd-learning-shot-"))
     env = {**os.environ, "AVHD_CACHE_DIR": str(tmp / "cache"), "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": str(REPO)}
@@ -68,10 +69,13 @@ def main(out: str = str(REPO / "docs" / "screenshot-learning.png")) -> int:
     scripted_edits(root)
     shot = tmp / "window.png"
     subprocess.run([sys.executable, "-m", "avhd_gui", "--open", str(root), "--select",
-                    "bbb_04_forest_nut.mp4", "--screenshot", str(shot)], env=env, check=True)
+                    VIDEO, "--playhead", str(PLAYHEAD), "--screenshot", str(shot)],
+                   env=env, check=True)
     from PySide6.QtGui import QImage
 
     image = QImage(str(shot))
+    if window and not image.save(window, "PNG"):
+        raise SystemExit(f"cannot write {window}")
     bar = image.copy(image.width() - 680, image.height() - 28, 680, 28)
     if not bar.save(out, "PNG"):
         raise SystemExit(f"cannot write {out}")
@@ -80,5 +84,14 @@ def main(out: str = str(REPO / "docs" / "screenshot-learning.png")) -> int:
     return 0
 
 
+#: the video and moment the window shows: an edited video, the playhead in a kept segment
+VIDEO, PLAYHEAD = "bbb_02_meadow_flowers.mp4", 13.0
+
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:]))
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", nargs="?", default=str(REPO / "docs" / "screenshot-learning.png"))
+    ap.add_argument("--window", default="", help="also save the whole window here")
+    args = ap.parse_args()
+    sys.exit(main(args.out, args.window))

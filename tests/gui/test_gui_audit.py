@@ -48,9 +48,18 @@ def test_raw_cue_scores_are_drawn_and_listed_on_the_videos_scale(qtbot, scored):
     cells = [sl.model.data(sl.model.index(r, 4)) for r in range(sl.model.rowCount())]
     shown = [float(c.rstrip("%")) for c in cells]
     assert all(0 <= x <= 100 for x in shown), cells  # was "1270%"
-    scale = DisplayScale.fit(vh.score)
-    seg = win.selection.segments(b)[0]
-    assert scale.percent(seg.score) in cells
+    # each segment's score is where the timeline draws its clips: within their shown range
+    segs = win.selection.segments(b)
+    centres = np.asarray(vh.bounds).mean(axis=1)
+    shown_curve = DisplayScale.fit(vh.score).apply(vh.score) * 100
+    for r in range(sl.model.rowCount()):
+        path, _i, seg = sl.model.segment(r)
+        if path != b:
+            continue
+        part = shown_curve[(centres >= seg.start) & (centres < seg.end)]
+        value = float(sl.model.data(sl.model.index(r, 4)).rstrip("%"))
+        assert part.min() - 0.5 <= value <= part.max() + 0.5, (seg, value, part)
+    assert segs
     text = win.timeline.tooltip_at(0.2)
     score_part = [p for p in text.split(" · ") if p.startswith("score ")][0]
     assert 0 <= float(score_part.split()[1].rstrip("%")) <= 100, text
@@ -384,3 +393,60 @@ def test_the_timeline_row_labels_do_not_draw_over_each_other(app_style, scored, 
     assert info.fontMetrics().horizontalAdvance(drawn) <= info.contentsRect().width()
     assert tl.kept_label.geometry().right() < info.geometry().left()
     assert info.text().endswith("clips of 2 s")  # whole in text() and the tooltip
+
+
+def test_an_edited_segment_is_listed_on_its_videos_current_scale(qtbot, scored):  # noqa: F811
+    """A kept segment keeps the score it was suggested with (here a raw cue's, 12.7); when
+    the video's curve is replaced by learned scores in [0, 1] the list must not show it as
+    "1270%": it shows the segment's clips on the curve now drawn."""
+    win, b = scored
+    vh = win.library.find("b.mp4").highlights
+    assert 0 <= np.min(vh.score) and np.max(vh.score) <= 1  # the curve is on [0, 1]
+    seg = win.selection.segments(b)[0]
+    seg.score = 12.7  # a raw cue's mean, as `avhd find` writes it
+    win.library.set_highlights(vh, b)  # the list reads the segments again
+    sl = win.segment_list
+    cells = {sl.model.segment(r)[2].start: sl.model.data(sl.model.index(r, 4))
+             for r in range(sl.model.rowCount()) if sl.model.segment(r)[0] == b}
+    value = float(cells[seg.start].rstrip("%"))
+    centres = np.asarray(vh.bounds).mean(axis=1)
+    inside = np.asarray(vh.score)[(centres >= seg.start) & (centres < seg.end)]
+    assert 0 <= value <= 100
+    assert abs(value - 100 * inside.mean()) <= 0.5, (value, inside)
+
+
+def test_library_lines_are_shortened_to_the_panel_each_its_own_way(qtbot):
+    """A narrow Library panel shortens a long name in the middle (its extension stays) and
+    the state line at its end (what the state is stays), inside the visible width: the
+    items once ran past the panel behind a hidden horizontal scroll bar."""
+    from PySide6.QtCore import QSize, Qt
+    from PySide6.QtGui import QIcon, QPixmap, QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QListView, QStyleOptionViewItem
+
+    from avhd_gui.panels import _FitWidth
+
+    view = QListView()
+    qtbot.addWidget(view)
+    model = QStandardItemModel()
+    thumb = QPixmap(80, 45)
+    thumb.fill(Qt.GlobalColor.darkGreen)
+    model.appendRow(QStandardItem(QIcon(thumb), "a_very_long_video_file_name_from_the_card"
+                                  ".mp4\n0:20 · edited · 12 segments"))
+    view.setModel(model)
+    view.setIconSize(QSize(80, 45))
+    delegate = _FitWidth(view)
+    view.setItemDelegate(delegate)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.resize(220, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    index = model.index(0, 0)
+    hint = delegate.sizeHint(QStyleOptionViewItem(), index)
+    assert hint.width() <= view.viewport().width()
+    opt = QStyleOptionViewItem()
+    opt.rect = view.visualRect(index)
+    opt.decorationSize = view.iconSize()
+    delegate.initStyleOption(opt, index)
+    name, state = opt.text.replace("\u2028", "\n").split("\n")
+    assert name.endswith(".mp4") and "…" in name and name.startswith("a_")
+    assert state.startswith("0:20 · edited") and state.endswith("…")

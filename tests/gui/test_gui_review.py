@@ -59,7 +59,8 @@ def test_library_review_follows_the_list_order(scored):
     win, b = scored
     sl, rv = win.segment_list, win.review
     sl.view.sortByColumn(SCORE, Qt.SortOrder.DescendingOrder)
-    order = [sl.model.segment(sl.source_row(r))[2].score for r in range(sl.proxy.rowCount())]
+    order = [sl.model.score(*sl.model.segment(sl.source_row(r))[::2])
+             for r in range(sl.proxy.rowCount())]
     assert order == sorted(order, reverse=True)
     assert rv.start("library", from_here=False)
     pieces = rv.playlist
