@@ -61,6 +61,22 @@ class _Reorder(QUndoCommand):
         self.model.set_order(self.before)
 
 
+def _shown_scores(vh, segs) -> list[float]:
+    """Segments' scores as the timeline shows them now: the mean of the video's current clip
+    scores over the clips whose centre lies in each (a hand-edited segment keeps the score
+    it was suggested with, which after learning is on another scale), or a segment's own
+    score where it covers no clip centre."""
+    if vh is None or len(vh.bounds) != len(vh.score):
+        return [s.score for s in segs]
+    centres = np.asarray(vh.bounds, np.float64).reshape(-1, 2).mean(axis=1)
+    scores = np.asarray(vh.score, np.float64)
+    out = []
+    for s in segs:
+        inside = (centres >= s.start) & (centres < s.end)
+        out.append(float(scores[inside].mean()) if inside.any() else s.score)
+    return out
+
+
 class SegmentTableModel(QAbstractTableModel):
     """Rows ``(path, index)`` over the library's segments, in the reel order.
 
@@ -76,7 +92,7 @@ class SegmentTableModel(QAbstractTableModel):
         self.rows: list[tuple[str, int]] = []
         self._segs: dict[str, list] = {}
         self._scales: dict[str, DisplayScale] = {}
-        self._curves: dict[str, tuple] = {}  # path -> (clip centres, scores) shown now
+        self._scores: dict[str, list[float]] = {}  # path -> its segments' scores shown now
         self.last_error = ""
         selection.changed.connect(self.refresh)
         selection.library.highlights_changed.connect(self.refresh)
@@ -89,8 +105,8 @@ class SegmentTableModel(QAbstractTableModel):
         self._segs = {it.path: self.selection.segments(it.path) for it in scored}
         # scores on the video's display scale, as the timeline draws them
         self._scales = {it.path: DisplayScale.fit(it.highlights.score) for it in scored}
-        self._curves = {it.path: (np.asarray(it.highlights.bounds, np.float64).reshape(-1, 2)
-                                  .mean(axis=1), np.asarray(it.highlights.score, np.float64))
+        # once per refresh, not per cell: sorting by score reads every row many times
+        self._scores = {it.path: _shown_scores(it.highlights, self._segs[it.path])
                         for it in scored}
         rows = [(p, i) for p, segs in self._segs.items() for i in range(len(segs))]
         rank = {k: n for n, k in enumerate(self.order)}
@@ -103,15 +119,9 @@ class SegmentTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def score(self, path: str, seg) -> float:
-        """A segment's score as the timeline shows it now: the mean of its video's current
-        clip scores over the clips whose centre lies in it (a hand-edited segment keeps the
-        score it was suggested with, which after learning is on another scale), or its own
-        score where it covers no clip centre."""
-        centres, scores = self._curves.get(path, (None, None))
-        if centres is None or len(centres) != len(scores):
-            return seg.score
-        inside = (centres >= seg.start) & (centres < seg.end)
-        return float(scores[inside].mean()) if inside.any() else seg.score
+        """A segment's score as the list shows it (:func:`_shown_scores`)."""
+        item = self.selection.library.item(path)
+        return _shown_scores(item.highlights if item is not None else None, [seg])[0]
 
     def keys(self) -> list[tuple[str, float]]:
         """The reel order of the rows shown, as ``(path, start)`` keys."""
@@ -171,10 +181,10 @@ class SegmentTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        path, _i, s = self.segment(index.row())
+        path, i, s = self.segment(index.row())
         col, fps = index.column(), self._fps(path)
         if role == SortRole:
-            return [Path(path).name, s.start, s.end, s.duration, self.score(path, s),
+            return [Path(path).name, s.start, s.end, s.duration, self._scores[path][i],
                     int(s.keep)][col]
         if role == Qt.ItemDataRole.CheckStateRole and col == KEEP:
             return Qt.CheckState.Checked if s.keep else Qt.CheckState.Unchecked
@@ -186,7 +196,7 @@ class SegmentTableModel(QAbstractTableModel):
             if col == DURATION:
                 return f"{s.duration:.1f} s"
             if col == SCORE:
-                return self._scales.get(path, DisplayScale()).percent(self.score(path, s))
+                return self._scales.get(path, DisplayScale()).percent(self._scores[path][i])
         if role == Qt.ItemDataRole.ToolTipRole and col == VIDEO:
             return path
         return None

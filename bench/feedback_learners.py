@@ -118,10 +118,11 @@ def _fold_gains(bench, mats, fold, ks, draws, learners) -> dict:
     proj = {True: fit_projection([centred(mats[v]) for v in train], DIMS),
             False: fit_projection([mats[v] for v in train], DIMS)}
     ctx_mats: dict = {}  # w -> (clip rows with context, their projection)
-    unit_z = {}  # the prototypes' space: unit rows of the centred projection
-    for v in set(train) | set(test):
-        z = (centred(mats[v]) - proj[True][0]) @ proj[True][1]
-        unit_z[v] = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-8)
+    unit_z = {}  # the prototypes' space (unit rows of the centred projection), when asked
+    if any("prototypes" in kw for _scope, kw in learners.values()):
+        for v in set(train) | set(test):
+            z = (centred(mats[v]) - proj[True][0]) @ proj[True][1]
+            unit_z[v] = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-8)
     base = _metric(bench, {v: prior[v] for v in test})
     gains: dict = {(name, k): [] for name in learners for k in ks}
     for k in ks:
