@@ -19,11 +19,21 @@ from core.errors import AvhdError
 
 log = logging.getLogger(__name__)
 
-DIRECT_MODEL = "pseudo-highlights (direct)"
+
+def direct_model_name(notes: list[str]) -> str:
+    """The status bar's name for scores no network made: the cue behind them, with the
+    pick of ``auto`` as the run's notes state it (``none · cue atypicality (auto)``)."""
+    for note in notes:
+        if note.startswith("auto cue: "):
+            return f"none · cue {note.split()[2]} (auto)"
+    return "none · scored by the cues"
 
 
 class FileCommands:
     """Project, model, export and retrain commands; mixed into the main window."""
+
+    #: the notes of the last Find that scored without a network (for the model's tooltip)
+    find_notes: tuple[str, ...] = ()
 
     # --- construction (called by MainWindow)
     def _build_file_actions(self) -> None:
@@ -127,6 +137,9 @@ class FileCommands:
         tip = "Find Highlights scores with this model; Retrain makes a new one"
         if info is not None and info.path:
             tip = f"{self.model.describe()}\n{info.path}\n{tip}"
+        elif info is not None and self.find_notes:
+            # what the last Find chose without labels (auto's cue, the categories)
+            tip = "\n".join(self.find_notes) + f"\n{tip}"
         self.model_label.setToolTip(tip)
         if hasattr(self, "save_model_action"):
             self._update_actions()
@@ -145,7 +158,8 @@ class FileCommands:
                 visual=ckpt.visual_extractor, audio=ckpt.audio_extractor,
                 **ModelInfo.feedback_facts(info)))
         elif ckpt is None and not path:
-            self.model.set(ModelInfo(name=DIRECT_MODEL))
+            self.find_notes = tuple(getattr(result, "notes", ()) or ())
+            self.model.set(ModelInfo(name=direct_model_name(self.find_notes)))
 
     def load_model(self, path: str | None = None) -> bool:
         """Make a saved model current: Find Highlights then scores with it."""

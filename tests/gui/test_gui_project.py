@@ -133,7 +133,11 @@ def test_refinding_keeps_hand_edits_unless_reset(opened, fast_find, qtbot):
     assert not win.selection.is_edited(a)
     run(False)
     assert spans(win.selection.segments(b)) == edited_b and win.selection.is_edited(b)
-    assert win.model_label.text() == "Model: pseudo-highlights (direct)"
+    # no network scored: the label names the cue that did (auto's pick, as find prints it)
+    assert win.model_label.text() in ("Model: none · cue atypicality (auto)",
+                                      "Model: none · cue activity (auto)")
+    assert "auto cue: " in win.model_label.toolTip()
+    assert "pseudo-categories: " in win.model_label.toolTip()
     run(True)
     assert spans(win.selection.segments(b)) == found_b and not win.selection.is_edited(b)
     assert win.undo_stack.text(win.undo_stack.index() - 1) == "Reset hand edits on Find (b.mp4)"
@@ -321,3 +325,13 @@ def test_open_project_with_a_bad_entry_opens_the_rest_and_backs_the_file_up(qtbo
     assert (folder.parent / "elsewhere.json.bak").read_text(encoding="utf-8") == text
     win.warning_box.close()
     win.close()
+
+
+def test_direct_model_name_says_which_cue_scored():
+    from avhd_gui.window_files import direct_model_name
+
+    notes = ["pseudo-categories: K=2 (silhouette of the descriptors 0.330) chosen from K=2..5",
+             "auto cue: activity (agreement of atypical and recurring clips -0.20; "
+             "atypicality above 0)"]
+    assert direct_model_name(notes) == "none · cue activity (auto)"
+    assert direct_model_name(notes[:1]) == "none · scored by the cues"  # a cue set by hand
