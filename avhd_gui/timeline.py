@@ -564,15 +564,17 @@ class TimelineWidget(QWidget):
             return
         self.preview_item.setOpts(x0=[start], x1=[end], y0=Y_MIN, y1=Y_MAX)
         self.preview_item.setVisible(True)
-        self.show_drag_text(f"{self.time_text(start)}–{self.time_text(end)}")
+        self.show_drag_text(self.drag_text("Add", start, end))
+
+    def drag_text(self, verb: str, start: float, end: float) -> str:
+        """``Add 00:00:01:10–00:00:04:12 · 3.08 s``: what a drag would do."""
+        return f"{verb} {self.time_text(start)}–{self.time_text(end)} · {end - start:.2f} s"
 
     def show_drag_text(self, text: str) -> None:
-        """What a drag would do, shown in place of the clip count while dragging."""
-        if text:
-            self.info.setText(text)
-        elif self.highlights is not None:
-            self.info.setText(f"{self.highlights.n_clips} clips of "
-                              f"{self.highlights.clip_seconds:g} s")
+        """What a drag would do, in the readout line under the plot while dragging (the
+        whole width: in the crowded edit row it was cut to "00:00:…"); ``""`` gives the
+        line back to the hover readout."""
+        self.readout.setText(text or self.hover_text)
 
     def duration(self) -> float:
         end = float(self._bounds[-1, 1]) if self.n_clips else 0.0
@@ -775,7 +777,8 @@ class TimelineWidget(QWidget):
         pos = args[0]
         inside = self.vb.sceneBoundingRect().contains(pos)
         self.hover_text = self.tooltip_at(self.vb.mapSceneToView(pos).x()) if inside else ""
-        self.readout.setText(self.hover_text)
+        if self.editor.drag is None:  # a drag's text holds the line until the drag ends
+            self.readout.setText(self.hover_text)
 
     # --- palette
     def apply_palette(self) -> None:

@@ -167,7 +167,8 @@ class SegmentEditor:
         self.tl.draw_segments(preview)
         if d.kind in ("start", "end"):  # the preview shows the frame at the dragged edge
             self.tl.playhead.set_position(d.start if d.kind == "start" else d.end)
-        self.tl.show_drag_text(f"{self.tl.time_text(d.start)}–{self.tl.time_text(d.end)}")
+        verb = "Move" if d.kind == "move" else "Trim"
+        self.tl.show_drag_text(self.tl.drag_text(verb, d.start, d.end))
 
     def finish(self, seconds: float) -> None:
         """End the drag: push its edit (one undo command) or drop it when nothing changed."""

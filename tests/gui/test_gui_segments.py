@@ -212,6 +212,30 @@ def test_mouse_drags_resize_move_and_add_as_one_command(editor, qtbot):
     assert spans(tl.all_segments) == [(2, 6, True), (13, 15, True)]  # the timeline follows
 
 
+def test_a_drag_says_what_it_would_do_in_full(editor, qtbot):
+    """While dragging, the span and its length are shown whole in the readout line under
+    the plot (in the crowded edit row they were cut to "00:00:…" at 1280 px)."""
+    tl, _sel, _stack = editor
+    tl.resize(560, 260)  # about the timeline's width in a 1280 px window
+    qtbot.wait(30)
+    view = tl.plot.viewport()
+    shift = Qt.KeyboardModifier.ShiftModifier
+    p0 = tl.plot.mapFromScene(_scene_pos(tl, 14.0))
+    p1 = tl.plot.mapFromScene(_scene_pos(tl, 17.0))
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, shift, p0, delay=600)
+    for k in range(1, 6):
+        p = p0 + (p1 - p0) * (k / 5)
+        qtbot.mouseMove(view, QPoint(p.x(), p.y()))
+        qtbot.wait(12)
+    text = tl.readout.text()
+    assert text.startswith("Add ") and text.endswith(" s"), text
+    assert tl.time_text(14.0) in text
+    width = tl.readout.fontMetrics().horizontalAdvance(text)
+    assert width <= tl.readout.contentsRect().width(), (width, tl.readout.width())
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, shift, p1)
+    assert not tl.readout.text().startswith("Add ")  # the line is the hover readout again
+
+
 def test_timeline_shows_discarded_and_current_segment(editor, qtbot):
     tl, sel, _stack = editor
     sel.toggle_keep("/lib/a.mp4", 1)
