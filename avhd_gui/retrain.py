@@ -103,6 +103,8 @@ class ModelInfo:
                 "feedback_edits": count, "feedback_videos": count}
         known = {k: read.get(k, sc.string)(d[k], f"model_info.{k}")
                  for k in cls.__dataclass_fields__ if k in d}
+        if known.get("name") == "pseudo-highlights (direct)" and not known.get("path"):
+            known["name"] = "none · scored by the cues"  # an older project's words for it
         return cls(**known)
 
 

@@ -91,8 +91,10 @@ class LearningSummary:
         e = "edit" if self.edits == 1 else "edits"
         if self.used:
             return f"Learned from {self.edits} {e} in {self.videos} {v}"
-        return (f"Learning from {self.edits} {e} in {self.videos} {v} not used: "
-                f"{self.reason}; the label-free scores are kept")
+        # the point first: the status bar shortens this line ("Not used: 3 edits in 1
+        # video – it…"; it read "…in 1 video no…"), the tooltip has it whole
+        return (f"Not used: {self.edits} {e} in {self.videos} {v} – {self.reason}; "
+                "the label-free scores are kept")
 
 
 def _reason(info: dict) -> str:

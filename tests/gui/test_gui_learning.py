@@ -110,7 +110,9 @@ def test_two_reviewed_videos_rescore_the_others_in_a_worker(found, qtbot):
     assert win.learning.thread.objectName() == "LearnWorker"
     _settle(win, qtbot)
     text = win.learning.label.text()
-    assert "in 1 video not used" in text and "two videos" in text, text
+    assert text.startswith("Not used: ") and "in 1 video" in text and "two videos" in text
+    # shortened to the status bar, it still says what happened and to how many edits
+    assert win.learning.label.shown_text().startswith("Not used: "), text
     assert all(_scores(win)[p] is base[p] for p in paths[1:])  # nothing changed
 
     _review(win, 1)
@@ -149,7 +151,7 @@ def test_undo_restores_the_scores_before_the_learning_step_exactly(found, qtbot)
     # an edit that contradicts the others: the guard drops the head, scores go back
     win.selection.toggle_keep(paths[0], 0)  # discard the magenta field of v0
     _settle(win, qtbot)
-    assert "not used" in win.learning.label.text()
+    assert win.learning.label.text().startswith("Not used: ")
     assert all(_scores(win)[p] is base[p] for p in paths[2:])
 
     win.undo_stack.undo()  # undo of the edit that triggered the step

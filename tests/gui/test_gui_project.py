@@ -335,3 +335,11 @@ def test_direct_model_name_says_which_cue_scored():
              "atypicality above 0)"]
     assert direct_model_name(notes) == "none · cue activity (auto)"
     assert direct_model_name(notes[:1]) == "none · scored by the cues"  # a cue set by hand
+
+
+def test_an_older_projects_direct_model_reads_in_todays_words():
+    from avhd_gui.retrain import ModelInfo
+
+    assert ModelInfo.from_dict({"name": "pseudo-highlights (direct)"}).name == (
+        "none · scored by the cues")
+    assert ModelInfo.from_dict({"name": "mine.pt", "path": "/m/mine.pt"}).name == "mine.pt"
