@@ -14,6 +14,14 @@ its features, ridge, blend and guard in ``core.feedback`` were chosen.
 The last two rows are the fifth session's checks, not in ``core.feedback``: the same head
 on each clip's row beside the mean of its neighbours (temporal context), and a prototype
 head (a clip's mean cosine to its 5 nearest kept or added clips, blended with the prior).
+
+``--network`` adds the sixth session's rows (slower: a network per draw): the ``avhd-net``
+network trained for 5 epochs on the reviewed videos' edits alone (kept and added clips 1,
+every other clip 0; listwise loss on YouTube, bce on TVSum), its ranks blended with the
+prior (one seed, and three seeds' ranks averaged), and a choice per library between the
+prior, the linear head and that network by a 2-fold split of the reviewed videos.
+
+    python bench/feedback_learners.py youtube --k 1 2 4 --network
 """
 
 from __future__ import annotations
@@ -102,6 +110,73 @@ def _previous(rev, proj, seed):
     return replace(head, beta=float(beta))
 
 
+#: the ``--network`` rows: name -> (seeds averaged, blend), or "choice" (see the docstring)
+NETWORK_ROWS: dict[str, tuple[int, float] | str] = {
+    "network on the edits, 5 epochs, beta 0.3": (1, 0.3),
+    "network on the edits, 3 seeds averaged, beta 0.2": (3, 0.2),
+    "choice per library: prior, linear head or network (2-fold)": "choice",
+}
+
+
+def _network_ranks(bench, vids: list, labels: dict, test: list, seed: int,
+                   seeds: int = 1) -> dict:
+    """The summed within-video ranks of ``seeds`` networks trained for 5 epochs on ``vids``'
+    edits (kept and added clips 1, every other clip 0), for each video of ``test``."""
+    from core.evaluation.protocol import _train_and_score, recipe_config
+    from core.pseudo import rank01
+
+    targets = []
+    for v in vids:
+        n = len(bench.features[v][0])
+        t = np.nan_to_num(labels[v], nan=0.0)[:n]
+        targets.append(np.pad(t, (0, n - len(t))).astype(np.float32))
+    loss = "listwise" if bench.name == "youtube" else "bce"
+    cfg = recipe_config("avhd-net", bench.name, scorer="supervised", loss=loss, epochs=5)
+    out = {v: 0.0 for v in test}
+    for e in range(seeds):
+        scores, _, _ = _train_and_score(
+            [bench.features[v] for v in vids], targets, [bench.features[v] for v in test],
+            cfg, 100 * seed + e, {"labels": "feedback"}, None, None, None)
+        for v, s in zip(test, scores, strict=True):
+            out[v] = out[v] + rank01(s)
+    return out
+
+
+def _network_preds(bench, mats, rev, labels, test, prior, proj, seed, row) -> dict:
+    """One ``--network`` row's scores of the held-out videos."""
+    from core.feedback import apply_head, blend, default_beta, fit_head, labelled_ap
+
+    if row != "choice":
+        seeds, beta = row
+        net = _network_ranks(bench, rev, labels, test, seed, seeds)
+        return {v: blend(prior[v], net[v][: len(prior[v])], beta) for v in test}
+    order = np.random.default_rng(seed).permutation(len(rev))
+    halves = [[rev[i] for i in order[0::2]], [rev[i] for i in order[1::2]]]
+    aps: dict = {"prior": [], "linear": [], "network": []}
+    for train, held in ((halves[0], halves[1]), (halves[1], halves[0])):
+        head = fit_head([], [(mats[v], prior[v], labels[v]) for v in train], projection=proj,
+                        seed=seed, beta=default_beta(len(rev)))
+        net = _network_ranks(bench, train, labels, held, seed)
+        for v in held:  # the held-out edits, untouched clips below the kept ones
+            y = np.nan_to_num(labels[v], nan=0.0)
+            p = np.asarray(prior[v], np.float64)
+            ap = labelled_ap(p[: len(y)], y)
+            if ap is None:
+                continue
+            aps["prior"].append(ap)
+            aps["linear"].append(labelled_ap(apply_head(head, mats[v], p)[: len(y)], y))
+            aps["network"].append(labelled_ap(blend(p, net[v][: len(p)], 0.3)[: len(y)], y))
+    means = {k: np.mean(a) if a else -np.inf for k, a in aps.items()}
+    pick = max(means, key=means.get)
+    if pick == "prior":
+        return {v: prior[v] for v in test}
+    if pick == "linear":
+        head = fit_head([], [(mats[v], prior[v], labels[v]) for v in rev], projection=proj,
+                        seed=seed)
+        return {v: apply_head(head, mats[v], prior[v]) for v in test}
+    return _network_preds(bench, mats, rev, labels, test, prior, proj, seed, (1, 0.3))
+
+
 def _metric(bench, preds: dict) -> float:
     from core.evaluation.metrics import tvsum_top5_map, youtube_map
 
@@ -109,7 +184,7 @@ def _metric(bench, preds: dict) -> float:
     return fn(preds, {v: bench.labels[v] for v in preds}, bench.domains)["mAP"]
 
 
-def _fold_gains(bench, mats, fold, ks, draws, learners) -> dict:
+def _fold_gains(bench, mats, fold, ks, draws, learners, network=False) -> dict:
     from core.evaluation.feedback import draw_reviewed, simulate_review
     from core.evaluation.protocol import supervised_targets
     from core.feedback import DIMS, apply_head, centred, fit_head, fit_projection
@@ -124,13 +199,18 @@ def _fold_gains(bench, mats, fold, ks, draws, learners) -> dict:
             z = (centred(mats[v]) - proj[True][0]) @ proj[True][1]
             unit_z[v] = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-8)
     base = _metric(bench, {v: prior[v] for v in test})
-    gains: dict = {(name, k): [] for name in learners for k in ks}
+    rows = {**learners, **(NETWORK_ROWS if network else {})}
+    gains: dict = {(name, k): [] for name in rows for k in ks}
     for k in ks:
         for seed in draws:
             rev = draw_reviewed(train, bench.domains, k, seed)
             truth = supervised_targets(bench.name, [bench.labels[v] for v in rev])
             labels = {v: simulate_review(prior[v], t).feedback.labels
                       for v, t in zip(rev, truth, strict=True)}
+            for name, row in (NETWORK_ROWS if network else {}).items():
+                preds = _network_preds(bench, mats, rev, labels, test, prior, proj[True],
+                                       seed, row)
+                gains[(name, k)].append(_metric(bench, preds) - base)
             for name, (scope, kw) in learners.items():
                 kw = dict(kw)
                 previous = kw.pop("previous", False)
@@ -173,20 +253,26 @@ def main() -> None:
     ap.add_argument("--recipe", default="cues")
     ap.add_argument("--k", type=int, nargs="+", default=[2])
     ap.add_argument("--draws", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--network", action="store_true",
+                    help="add the briefly trained network rows (a network per draw)")
     args = ap.parse_args()
     bench = load_benchmark(args.benchmark)
     mats = {v: clip_matrix(*bench.features[v]) for v in bench.videos}
-    gains: dict = {(name, k): [] for name in LEARNERS for k in args.k}
+    names = [*LEARNERS, *(NETWORK_ROWS if args.network else ())]
+    gains: dict = {(name, k): [] for name in names for k in args.k}
     for fold in _priors(bench, args.recipe):
-        for key, g in _fold_gains(bench, mats, fold, args.k, args.draws, LEARNERS).items():
+        for key, g in _fold_gains(bench, mats, fold, args.k, args.draws, LEARNERS,
+                                  args.network).items():
             gains[key] += g
     print(f"{args.benchmark} --recipe {args.recipe}: K = {args.k} reviewed per domain, "
           f"2 folds x draws {args.draws}; mAP gain over K = 0 on held-out training videos "
           "(mean, min over runs)")
-    print(f"{'learner':>56} " + " ".join(f"{'K=' + str(k):>16}" for k in args.k))
-    for name in LEARNERS:
+    width = max(map(len, names))
+    print(f"{'learner':>{width}} " + " ".join(f"{'K=' + str(k):>16}" for k in args.k))
+    for name in names:
         cells = [np.array(gains[(name, k)]) for k in args.k]
-        print(f"{name:>56} " + " ".join(f"{a.mean():>+7.2f} ({a.min():>+6.2f})" for a in cells))
+        print(f"{name:>{width}} " + " ".join(f"{a.mean():>+7.2f} ({a.min():>+6.2f})"
+                                              for a in cells))
 
 
 if __name__ == "__main__":
