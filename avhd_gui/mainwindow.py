@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 QUIT_GRACE_MS = 1000
 #: preview and timeline heights of a first launch: the plot gets about 200 px at 760 px
 DEFAULT_SPLIT = [370, 310]
+#: the library panel's narrowest: a thumbnail and a name like "bbb_01_burrow.mp4"
+LIBRARY_MIN_WIDTH = 230
 
 
 def about_html() -> str:
@@ -147,6 +149,9 @@ class MainWindow(FileCommands, QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.library_panel = LibraryPanel(self.library, self)
+        # a narrow window takes its room from the player, not the names (at 1024 px the
+        # dock shrank to 130 px: "b…4", "0:20…")
+        self.library_panel.setMinimumWidth(LIBRARY_MIN_WIDTH)
         self.library_dock = QDockWidget("Library", self)
         self.library_dock.setObjectName("libraryDock")
         self.library_dock.setWidget(self.library_panel)

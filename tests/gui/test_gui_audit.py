@@ -450,3 +450,25 @@ def test_library_lines_are_shortened_to_the_panel_each_its_own_way(qtbot):
     name, state = opt.text.replace("\u2028", "\n").split("\n")
     assert name.endswith(".mp4") and "…" in name and name.startswith("a_")
     assert state.startswith("0:20 · edited") and state.endswith("…")
+
+
+def test_a_small_window_keeps_the_library_lines_readable(scored, qtbot):  # noqa: F811
+    """At 1024 px the Library dock shrank to about 130 px and its lines read "b…4" and
+    "0:20…": the player gives way first, the library keeps room for a name and its state."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    win, _b = scored
+    win.resize(1024, 640)
+    qtbot.wait(50)
+    view = win.library_panel.view
+    opt = QStyleOptionViewItem()
+    index = view.model().index(0, 0)
+    opt.rect = view.visualRect(index)
+    opt.decorationSize = view.iconSize()
+    view.itemDelegate().initStyleOption(opt, index)
+    name, state = opt.text.replace("\u2028", "\n").split("\n")
+    assert "…" not in name, name  # a short name is whole
+    assert "segment" in state, state  # the state says how many segments
+    # and the demo's names fit whole beside the thumbnail
+    room = opt.rect.width() - view.iconSize().width() - 16
+    assert view.fontMetrics().horizontalAdvance("bbb_01_burrow.mp4") <= room, room
