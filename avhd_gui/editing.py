@@ -74,7 +74,7 @@ class SegmentsModel(QObject):
         changed(path, source): the segments (or the edited flag) of ``path`` changed.
     """
 
-    changed = Signal(str, object)
+    changed = Signal(object, object)
 
     def __init__(self, library: LibraryModel, undo_stack: QUndoStack,
                  parent: QObject | None = None) -> None:

@@ -65,7 +65,7 @@ class FindController(QObject):
     running_changed = Signal(bool)
     progress = Signal(str, str, str, int, int)
     view_changed = Signal(object)
-    file_failed = Signal(str, str)
+    file_failed = Signal(object, str)
     stopped = Signal(object)
 
     def __init__(self, library: LibraryModel, target: TargetModel,

@@ -85,8 +85,8 @@ class LibraryModel(QAbstractListModel):
     StateRole = Qt.ItemDataRole.UserRole + 2
     ItemRole = Qt.ItemDataRole.UserRole + 3
 
-    folder_changed = Signal(str)
-    highlights_changed = Signal(str)
+    folder_changed = Signal(object)
+    highlights_changed = Signal(object)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -168,6 +168,11 @@ class LibraryModel(QAbstractListModel):
 
     def row_of(self, path: str) -> int:
         return self._rows.get(path, -1)
+
+    def path_at(self, row: int) -> str | None:
+        """The path of ``row``, exactly: read through a Qt role, a name that is not UTF-8
+        (carried as a lone surrogate) loses that character (QString drops it)."""
+        return self._items[row].path if 0 <= row < len(self._items) else None
 
     def find(self, name: str) -> VideoItem | None:
         """The item whose path, relative name or file name is ``name``."""

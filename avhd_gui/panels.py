@@ -65,7 +65,7 @@ class LibraryPanel(QStackedWidget):
         open_requested(): the hint's button was pressed.
     """
 
-    video_selected = Signal(str)
+    video_selected = Signal(object)
     open_requested = Signal()
 
     def __init__(self, model: LibraryModel, parent: QWidget | None = None) -> None:
@@ -121,7 +121,7 @@ class LibraryPanel(QStackedWidget):
 
     def _on_current(self, current, _previous) -> None:
         if current.isValid():
-            self.video_selected.emit(current.data(LibraryModel.PathRole))
+            self.video_selected.emit(self.model.path_at(current.row()))
 
     def select(self, path: str) -> bool:
         row = self.model.row_of(path)
@@ -132,7 +132,7 @@ class LibraryPanel(QStackedWidget):
 
     def current_path(self) -> str | None:
         idx = self.view.currentIndex()
-        return idx.data(LibraryModel.PathRole) if idx.isValid() else None
+        return self.model.path_at(idx.row()) if idx.isValid() else None
 
     def sizeHint(self) -> QSize:
         return QSize(300, 400)

@@ -34,7 +34,7 @@ class Review(QObject):
         finished(): the last piece ended.
     """
 
-    switch_video = Signal(str, float)
+    switch_video = Signal(object, float)
     finished = Signal()
 
     def __init__(self, player, selection, segment_list=None, parent: QObject | None = None):

@@ -257,7 +257,7 @@ class SegmentList(QWidget):
         message(str): why a typed edit was refused.
     """
 
-    activated = Signal(str, float)
+    activated = Signal(object, float)
     message = Signal(str)
 
     def __init__(self, selection, parent: QWidget | None = None) -> None:

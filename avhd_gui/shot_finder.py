@@ -31,8 +31,8 @@ class ShotFinder(QObject):
         failed(path, reason): detection failed (the segments stay on the clip grid).
     """
 
-    cuts_ready = Signal(str, object)
-    failed = Signal(str, str)
+    cuts_ready = Signal(object, object)
+    failed = Signal(object, str)
 
     def __init__(self, timeline, selection, target, parent: QObject | None = None, *,
                  enabled: bool = True) -> None:

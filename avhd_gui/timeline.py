@@ -199,7 +199,7 @@ class TimelineWidget(QWidget):
 
     curve_toggled = Signal(str, bool)
     edit_failed = Signal(str)
-    video_changed = Signal(str)
+    video_changed = Signal(object)
     context_menu_requested = Signal(float, QPoint)
 
     def __init__(self, playhead: Playhead, parent: QWidget | None = None, *,

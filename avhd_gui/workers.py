@@ -137,8 +137,10 @@ class ProbeWorker(QObject):
     (and the facts of its model, read here so the main thread never waits for torch).
     """
 
-    probed = Signal(str, object)  # path, Probe
-    failed = Signal(str, str)  # path, reason
+    # a path travels as ``object``: a ``str`` signal turns it into a QString, which drops
+    # the lone surrogate a name that is not UTF-8 carries ("caf\udce9.mp4" -> "caf.mp4")
+    probed = Signal(object, object)  # path, Probe
+    failed = Signal(object, str)  # path, reason
     saved = Signal(object)  # VideoHighlights of an earlier run
     saved_model = Signal(object)  # ModelInfo of the model an earlier run trained
     done = Signal()
@@ -204,7 +206,7 @@ class FindWorker(QObject):
     clips = Signal(int, int, str)
     footage = Signal(float, float, str)  # extract: seconds done, seconds in all, file name
     video_ready = Signal(object)
-    file_failed = Signal(str, str)
+    file_failed = Signal(object, str)
     finished = Signal(object)
     errored = Signal(str)
     cancelled = Signal()

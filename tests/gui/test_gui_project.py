@@ -343,3 +343,32 @@ def test_an_older_projects_direct_model_reads_in_todays_words():
     assert ModelInfo.from_dict({"name": "pseudo-highlights (direct)"}).name == (
         "none · scored by the cues")
     assert ModelInfo.from_dict({"name": "mine.pt", "path": "/m/mine.pt"}).name == "mine.pt"
+
+
+def test_a_video_whose_name_is_not_utf8_is_probed_selected_and_found(qtbot, settings,
+                                                                     library_folder, tmp_path,
+                                                                     test_extractors):
+    """A name with a byte that is not UTF-8 (Python carries it as a lone surrogate) once
+    lost that character in every path a Qt ``Signal(str)`` carried: its thumbnail and
+    duration never reached its row and selecting it could not load it."""
+    import os
+
+    root = tmp_path / "lib"
+    root.mkdir()
+    odd = os.fsdecode(b"caf\xe9.mp4")
+    shutil.copy(library_folder / "a.mp4", root / odd)
+    shutil.copy(library_folder / "b.mp4", root / "b.mp4")
+    win = _open(qtbot, settings, root)
+    item = win.library.find(odd)
+    assert item is not None and item.path.endswith(odd)
+    assert item.thumbnail is not None and item.duration and item.duration > 1
+    win.library_panel.select(item.path)
+    qtbot.waitUntil(lambda: win.current_path == item.path, timeout=5000)
+    assert win.player.path == item.path
+    win.find_overrides = {"visual": "test-colorhist", "audio": "test-bandenergy",
+                          "device": "cpu", "clip_seconds": 1.0, "direct": True}
+    with qtbot.waitSignal(win.find_stopped, timeout=60_000) as blocker:
+        assert win.find_highlights()
+    assert blocker.args[0].status == "finished", blocker.args[0].summary()
+    assert win.library.find(odd).highlights is not None and win.selection.segments(item.path)
+    win.close()
