@@ -50,11 +50,20 @@ def scan_folder(folder: str | os.PathLike) -> list[str]:
     Raises:
         core.errors.MediaError: the folder does not exist.
     """
+    return scan_folder_report(folder)[0]
+
+
+def scan_folder_report(folder: str | os.PathLike) -> tuple[list[str], dict[str, str]]:
+    """:func:`scan_folder`, and ``path -> reason`` for each video-named file that is not
+    footage and not AVHD's own output (a named pipe, a device, a link loop, ...): the app
+    lists those in its Problems panel, as ``avhd find`` lists them as SKIPPED."""
     from core.extract import find_videos
 
-    root = Path(folder)
-    videos, _skipped = find_videos(root, recursive=True)
-    return sorted((str(p) for p in videos), key=lambda p: p.lower())
+    videos, skipped = find_videos(Path(folder), recursive=True)
+    paths = sorted((str(p) for p in videos), key=lambda p: p.lower())
+    own = ("written by AVHD", "an AVHD reel")
+    return paths, {str(r.path): r.reason for r in skipped
+                   if r.reason and not r.reason.startswith(own)}
 
 
 def format_time(seconds: float | None, *, fraction: bool = False) -> str:

@@ -32,7 +32,7 @@ from avhd_gui.edit_actions import EditActions
 from avhd_gui.editing import SegmentsModel
 from avhd_gui.find import FindController, RunOutcome, reselect
 from avhd_gui.learning import add_learning
-from avhd_gui.library import LibraryModel, VideoState, format_time, scan_folder
+from avhd_gui.library import LibraryModel, VideoState, format_time, scan_folder_report
 from avhd_gui.models import Marks, Playhead, TargetModel, describe_target
 from avhd_gui.panels import DockMemory, LibraryPanel, ProblemsPanel, TargetControl
 from avhd_gui.player import PlayerWidget
@@ -386,7 +386,7 @@ class MainWindow(FileCommands, QMainWindow):
             self.statusBar().showMessage("Cancel Find highlights before opening a folder", 5000)
             return False
         try:
-            paths = scan_folder(folder)
+            paths, skipped = scan_folder_report(folder)
         except AvhdError as exc:
             self.statusBar().showMessage(str(exc), 8000)
             return False
@@ -417,6 +417,8 @@ class MainWindow(FileCommands, QMainWindow):
         self._update_actions()
         if warning:
             self._project_warning(warning)
+        for path, reason in skipped.items():  # never opened: said once, the rest goes on
+            self._add_problem(path, f"skipped: {reason}")
         if paths:
             self._start_probe(paths)  # the first video that probes well gets selected
         else:

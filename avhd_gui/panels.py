@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from avhd_gui.library import LibraryModel
 from avhd_gui.models import TargetModel
 from avhd_gui.settings import Target
+from core.fsnames import printable
 
 
 class _FitWidth(QStyledItemDelegate):
@@ -181,8 +182,9 @@ class ProblemsPanel(QTreeWidget):
     def add(self, path: str, reason: str) -> None:
         item = self._rows.get(path)
         if item is None:
-            item = QTreeWidgetItem([Path(path).name if path else "(library)", reason])
-            item.setToolTip(0, path)
+            item = QTreeWidgetItem([printable(Path(path).name) if path else "(library)",
+                                    reason])
+            item.setToolTip(0, printable(path))
             self.addTopLevelItem(item)
             self._rows[path] = item
         item.setText(1, reason)
