@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from core.artifacts import Segment, VideoHighlights
+from core.fsnames import printable
 
 
 class VideoState(str, Enum):
@@ -115,18 +116,19 @@ class LibraryModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._items):
             return None
         item = self._items[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:  # names that are not UTF-8 shown as \xNN
+            name = printable(item.name)
             if item.duration is None:
-                return f"{item.name}\n{self.state_text(item)}"
-            return f"{item.name}\n{format_time(item.duration)} · {self.state_text(item)}"
+                return f"{name}\n{self.state_text(item)}"
+            return f"{name}\n{format_time(item.duration)} · {self.state_text(item)}"
         if role == Qt.ItemDataRole.DecorationRole:
             if item.state is VideoState.FAILED and item.thumbnail is None:
                 return self.failed_icon
             return item.icon
         if role == Qt.ItemDataRole.ToolTipRole:
             if item.state is VideoState.FAILED:
-                return f"{item.path}\nFailed: {item.reason}"
-            return item.path
+                return f"{printable(item.path)}\nFailed: {item.reason}"
+            return printable(item.path)
         if role == self.PathRole:
             return item.path
         if role == self.StateRole:

@@ -55,7 +55,11 @@ class _FitWidth(QStyledItemDelegate):
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt's name)
         size = super().sizeHint(option, index)
-        return QSize(min(size.width(), max(1, self._view.viewport().width())), size.height())
+        # every row as tall as a thumbnail: with uniform item sizes the list took the height
+        # of a row measured before its thumbnail arrived (or of a failed file's icon), and
+        # the thumbnails drawn later overlapped each other
+        height = max(size.height(), self._view.iconSize().height() + 8)
+        return QSize(min(size.width(), max(1, self._view.viewport().width())), height)
 
 
 class LibraryPanel(QStackedWidget):

@@ -8,7 +8,11 @@ mode) and the offscreen platform cannot capture. The player follows the shared
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
+from pathlib import Path
 
 from PySide6.QtCore import (
     QElapsedTimer,
@@ -29,6 +33,7 @@ from avhd_gui.models import Playhead
 from avhd_gui.resources import icon
 from avhd_gui.timecode import frame_index, step_frames
 from core.artifacts import Segment
+from core.fsnames import is_clean
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,28 @@ _CANVAS = QColor(0, 0, 0)
 _CANVAS_TEXT = QColor(190, 190, 190)
 #: shuttle speeds: each further J or L press doubles the speed up to this
 MAX_SHUTTLE = 8.0
+_LINKS: tempfile.TemporaryDirectory | None = None  # this session's clean-named links
+
+
+def playable_path(path: str) -> str:
+    """A name Qt can carry for ``path``: ``path`` itself, or, for a name that is not
+    UTF-8 (Python carries its bad bytes as lone surrogates, which a QString drops, so the
+    media player would open another name), a symbolic link with a clean name in a
+    temporary folder of this session. Falls back to ``path`` where no link can be made."""
+    global _LINKS
+    if is_clean(path):
+        return path
+    try:
+        if _LINKS is None:
+            _LINKS = tempfile.TemporaryDirectory(prefix="avhd-preview-")
+        suffix = Path(path).suffix if is_clean(Path(path).suffix) else ""
+        link = Path(_LINKS.name) / (hashlib.sha1(os.fsencode(path)).hexdigest()[:16] + suffix)
+        if not link.is_symlink():
+            link.symlink_to(path)
+        return str(link)
+    except OSError as exc:
+        log.info("no clean-named link for the preview: %s", exc)
+        return path
 REVERSE_TICK_MS = 80
 
 
@@ -223,7 +250,7 @@ class PlayerWidget(QWidget):
         self._first_frame = False
         self._set_enabled(True)
         if self.media is not None:
-            self.media.setSource(QUrl.fromLocalFile(path))
+            self.media.setSource(QUrl.fromLocalFile(playable_path(path)))
             self.media.pause()  # shows the first frame
         self._update_time()
 

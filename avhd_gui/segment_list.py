@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from avhd_gui import segments as ops
 from avhd_gui.display import DisplayScale
 from avhd_gui.timecode import format_timecode, parse_timecode
+from core.fsnames import printable
 
 COLUMNS = ("Video", "In", "Out", "Length", "Score", "Keep")
 VIDEO, IN, OUT, DURATION, SCORE, KEEP = range(len(COLUMNS))
@@ -190,7 +191,7 @@ class SegmentTableModel(QAbstractTableModel):
             return Qt.CheckState.Checked if s.keep else Qt.CheckState.Unchecked
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == VIDEO:
-                return Path(path).name
+                return printable(Path(path).name)  # a name that is not UTF-8 as \xNN
             if col in (IN, OUT):
                 return format_timecode(s.start if col == IN else s.end, fps)
             if col == DURATION:

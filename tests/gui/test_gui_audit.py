@@ -472,3 +472,22 @@ def test_a_small_window_keeps_the_library_lines_readable(scored, qtbot):  # noqa
     # and the demo's names fit whole beside the thumbnail
     room = opt.rect.width() - view.iconSize().width() - 16
     assert view.fontMetrics().horizontalAdvance("bbb_01_burrow.mp4") <= room, room
+
+
+def test_library_rows_are_as_tall_as_a_thumbnail_before_it_arrives(qtbot):
+    """Rows measured before their thumbnails arrived were text-high (40 px) and the 45 px
+    thumbnails drawn later overlapped the next row."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QListView, QStyleOptionViewItem
+
+    from avhd_gui.panels import _FitWidth
+
+    view = QListView()
+    qtbot.addWidget(view)
+    model = QStandardItemModel()
+    model.appendRow(QStandardItem("a.mp4\n0:20 · new"))  # no thumbnail yet
+    view.setModel(model)
+    view.setIconSize(QSize(80, 45))
+    delegate = _FitWidth(view)
+    assert delegate.sizeHint(QStyleOptionViewItem(), model.index(0, 0)).height() > 45

@@ -365,6 +365,9 @@ def test_a_video_whose_name_is_not_utf8_is_probed_selected_and_found(qtbot, sett
     win.library_panel.select(item.path)
     qtbot.waitUntil(lambda: win.current_path == item.path, timeout=5000)
     assert win.player.path == item.path
+    if win.player.media is not None:  # the preview opens this very file, under a clean name
+        source = win.player.media.source().toLocalFile()
+        assert os.path.exists(source) and os.path.samefile(source, item.path), source
     win.find_overrides = {"visual": "test-colorhist", "audio": "test-bandenergy",
                           "device": "cpu", "clip_seconds": 1.0, "direct": True}
     with qtbot.waitSignal(win.find_stopped, timeout=60_000) as blocker:
