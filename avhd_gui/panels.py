@@ -184,6 +184,11 @@ class ProblemsPanel(QTreeWidget):
         self._rows: dict[str, QTreeWidgetItem] = {}
 
     def add(self, path: str, reason: str) -> None:
+        name = Path(path).name if path else ""
+        for prefix in (f"{name}: ", f"{printable(name)}: "):  # the File column says it
+            if name and reason.startswith(prefix):
+                reason = reason[len(prefix):]
+                break
         item = self._rows.get(path)
         if item is None:
             item = QTreeWidgetItem([printable(Path(path).name) if path else "(library)",

@@ -42,6 +42,7 @@ def test_find_highlights_fills_library_timeline_and_problems(opened, fast_find, 
     bad = lib.find("bad.mp4")
     assert bad.state is VideoState.FAILED and "not a readable" in bad.reason
     assert "not a readable" in win.problems.reasons()[bad.path]
+    assert not win.problems.reasons()[bad.path].startswith("bad.mp4")  # its column says it
     assert win.problems_dock.isVisible()
     # the selected video's timeline: its clips, and all curves
     win.library_panel.select(lib.find("b.mp4").path)
