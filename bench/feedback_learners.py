@@ -119,9 +119,10 @@ NETWORK_ROWS: dict[str, tuple[int, float] | str] = {
 
 
 def _network_ranks(bench, vids: list, labels: dict, test: list, seed: int,
-                   seeds: int = 1) -> dict:
+                   seeds: int = 1, cache: dict | None = None) -> dict:
     """The summed within-video ranks of ``seeds`` networks trained for 5 epochs on ``vids``'
-    edits (kept and added clips 1, every other clip 0), for each video of ``test``."""
+    edits (kept and added clips 1, every other clip 0), for each video of ``test``.
+    ``cache`` (one per draw) keeps each network's ranks: the rows share their first seed."""
     from core.evaluation.protocol import _train_and_score, recipe_config
     from core.pseudo import rank01
 
@@ -132,23 +133,29 @@ def _network_ranks(bench, vids: list, labels: dict, test: list, seed: int,
         targets.append(np.pad(t, (0, n - len(t))).astype(np.float32))
     loss = "listwise" if bench.name == "youtube" else "bce"
     cfg = recipe_config("avhd-net", bench.name, scorer="supervised", loss=loss, epochs=5)
+    cache = {} if cache is None else cache
     out = {v: 0.0 for v in test}
     for e in range(seeds):
-        scores, _, _ = _train_and_score(
-            [bench.features[v] for v in vids], targets, [bench.features[v] for v in test],
-            cfg, 100 * seed + e, {"labels": "feedback"}, None, None, None)
-        for v, s in zip(test, scores, strict=True):
-            out[v] = out[v] + rank01(s)
+        key = (tuple(vids), tuple(test), 100 * seed + e)
+        if key not in cache:
+            scores, _, _ = _train_and_score(
+                [bench.features[v] for v in vids], targets, [bench.features[v] for v in test],
+                cfg, key[2], {"labels": "feedback"}, None, None, None)
+            cache[key] = [rank01(s) for s in scores]
+        for v, r in zip(test, cache[key], strict=True):
+            out[v] = out[v] + r
     return out
 
 
-def _network_preds(bench, mats, rev, labels, test, prior, proj, seed, row) -> dict:
-    """One ``--network`` row's scores of the held-out videos."""
+def _network_preds(bench, mats, rev, labels, test, prior, proj, seed, row,
+                   cache: dict) -> dict:
+    """One ``--network`` row's scores of the held-out videos (``cache``: the draw's
+    networks, :func:`_network_ranks`)."""
     from core.feedback import apply_head, blend, default_beta, fit_head, labelled_ap
 
     if row != "choice":
         seeds, beta = row
-        net = _network_ranks(bench, rev, labels, test, seed, seeds)
+        net = _network_ranks(bench, rev, labels, test, seed, seeds, cache)
         return {v: blend(prior[v], net[v][: len(prior[v])], beta) for v in test}
     order = np.random.default_rng(seed).permutation(len(rev))
     halves = [[rev[i] for i in order[0::2]], [rev[i] for i in order[1::2]]]
@@ -156,7 +163,7 @@ def _network_preds(bench, mats, rev, labels, test, prior, proj, seed, row) -> di
     for train, held in ((halves[0], halves[1]), (halves[1], halves[0])):
         head = fit_head([], [(mats[v], prior[v], labels[v]) for v in train], projection=proj,
                         seed=seed, beta=default_beta(len(rev)))
-        net = _network_ranks(bench, train, labels, held, seed)
+        net = _network_ranks(bench, train, labels, held, seed, cache=cache)
         for v in held:  # the held-out edits, untouched clips below the kept ones
             y = np.nan_to_num(labels[v], nan=0.0)
             p = np.asarray(prior[v], np.float64)
@@ -174,7 +181,7 @@ def _network_preds(bench, mats, rev, labels, test, prior, proj, seed, row) -> di
         head = fit_head([], [(mats[v], prior[v], labels[v]) for v in rev], projection=proj,
                         seed=seed)
         return {v: apply_head(head, mats[v], prior[v]) for v in test}
-    return _network_preds(bench, mats, rev, labels, test, prior, proj, seed, (1, 0.3))
+    return _network_preds(bench, mats, rev, labels, test, prior, proj, seed, (1, 0.3), cache)
 
 
 def _metric(bench, preds: dict) -> float:
@@ -207,9 +214,10 @@ def _fold_gains(bench, mats, fold, ks, draws, learners, network=False) -> dict:
             truth = supervised_targets(bench.name, [bench.labels[v] for v in rev])
             labels = {v: simulate_review(prior[v], t).feedback.labels
                       for v, t in zip(rev, truth, strict=True)}
+            nets: dict = {}  # this draw's networks, shared by the rows
             for name, row in (NETWORK_ROWS if network else {}).items():
                 preds = _network_preds(bench, mats, rev, labels, test, prior, proj[True],
-                                       seed, row)
+                                       seed, row, nets)
                 gains[(name, k)].append(_metric(bench, preds) - base)
             for name, (scope, kw) in learners.items():
                 kw = dict(kw)
