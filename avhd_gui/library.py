@@ -59,12 +59,12 @@ def scan_folder_report(folder: str | os.PathLike) -> tuple[list[str], dict[str, 
     footage and not AVHD's own output (a named pipe, a device, a link loop, ...): the app
     lists those in its Problems panel, as ``avhd find`` lists them as SKIPPED."""
     from core.extract import find_videos
+    from core.footage import skip_reason
 
     videos, skipped = find_videos(Path(folder), recursive=True)
     paths = sorted((str(p) for p in videos), key=lambda p: p.lower())
-    own = ("written by AVHD", "an AVHD reel")
-    return paths, {str(r.path): r.reason for r in skipped
-                   if r.reason and not r.reason.startswith(own)}
+    # not a file at all (AVHD's own outputs are files, skipped for another reason)
+    return paths, {str(r.path): r.reason for r in skipped if skip_reason(r.path)}
 
 
 def format_time(seconds: float | None, *, fraction: bool = False) -> str:
@@ -91,7 +91,6 @@ class LibraryModel(QAbstractListModel):
         highlights_changed(str): the highlights or segments of the video at path changed.
     """
 
-    PathRole = Qt.ItemDataRole.UserRole + 1
     StateRole = Qt.ItemDataRole.UserRole + 2
     ItemRole = Qt.ItemDataRole.UserRole + 3
 
@@ -129,8 +128,6 @@ class LibraryModel(QAbstractListModel):
             if item.state is VideoState.FAILED:
                 return f"{printable(item.path)}\nFailed: {item.reason}"
             return printable(item.path)
-        if role == self.PathRole:
-            return item.path
         if role == self.StateRole:
             return item.state.value
         if role == self.ItemRole:

@@ -55,6 +55,7 @@ _CANVAS = QColor(0, 0, 0)
 _CANVAS_TEXT = QColor(190, 190, 190)
 #: shuttle speeds: each further J or L press doubles the speed up to this
 MAX_SHUTTLE = 8.0
+REVERSE_TICK_MS = 80
 _LINKS: tempfile.TemporaryDirectory | None = None  # this session's clean-named links
 
 
@@ -77,7 +78,6 @@ def playable_path(path: str) -> str:
     except OSError as exc:
         log.info("no clean-named link for the preview: %s", exc)
         return path
-REVERSE_TICK_MS = 80
 
 
 class VideoView(QWidget):

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from avhd_gui import segments as ops
 from avhd_gui.display import DisplayScale
 from avhd_gui.timecode import format_timecode, parse_timecode
+from core.feedback import clip_mask  # the clips an edit labels: the same clips
 from core.fsnames import printable
 
 COLUMNS = ("Video", "In", "Out", "Length", "Score", "Keep")
@@ -69,11 +70,11 @@ def _shown_scores(vh, segs) -> list[float]:
     score where it covers no clip centre."""
     if vh is None or len(vh.bounds) != len(vh.score):
         return [s.score for s in segs]
-    centres = np.asarray(vh.bounds, np.float64).reshape(-1, 2).mean(axis=1)
+    bounds = np.asarray(vh.bounds, np.float64).reshape(-1, 2)
     scores = np.asarray(vh.score, np.float64)
     out = []
     for s in segs:
-        inside = (centres >= s.start) & (centres < s.end)
+        inside = clip_mask(bounds, s)
         out.append(float(scores[inside].mean()) if inside.any() else s.score)
     return out
 

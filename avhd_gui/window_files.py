@@ -23,9 +23,11 @@ log = logging.getLogger(__name__)
 def direct_model_name(notes: list[str]) -> str:
     """The status bar's name for scores no network made: the cue behind them, with the
     pick of ``auto`` as the run's notes state it (``none · cue atypicality (auto)``)."""
+    from core.scorers.auto import NOTE
+
     for note in notes:
-        if note.startswith("auto cue: "):
-            return f"none · cue {note.split()[2]} (auto)"
+        if note.startswith(NOTE):
+            return f"none · cue {note[len(NOTE):].split()[0]} (auto)"
     return "none · scored by the cues"
 
 

@@ -90,7 +90,7 @@ class VideoFeedback:
         return cls(lab, int(d.get("edits", 0)))
 
 
-def _clip_mask(bounds: np.ndarray, seg: Segment) -> np.ndarray:
+def clip_mask(bounds: np.ndarray, seg: Segment) -> np.ndarray:
     """Clips whose centre lies inside ``seg``."""
     centres = bounds.mean(axis=1)
     return (centres >= seg.start) & (centres < seg.end)
@@ -117,12 +117,12 @@ def labels_from_edits(
     edits = 0
     covered = np.zeros(len(bounds), bool)
     for seg in edited:
-        m = _clip_mask(bounds, seg)
+        m = clip_mask(bounds, seg)
         covered |= m
         lab[m] = 1.0 if seg.keep else 0.0
         edits += 1
     for seg in suggested:
-        out = _clip_mask(bounds, seg) & ~covered
+        out = clip_mask(bounds, seg) & ~covered
         if out.any():
             lab[out] = 0.0
             edits += 1

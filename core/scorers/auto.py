@@ -25,6 +25,8 @@ from core.scorers import FeatureScorer, Scorer, get_scorer
 
 #: agreement above which the library's atypical clips count as recurring
 THRESHOLD = 0.0
+#: how the run's note on the pick starts (the app reads the cue after it)
+NOTE = "auto cue: "
 
 
 #: clips the agreement reads at most: above it, a sample of each category's videos (and of
@@ -98,7 +100,7 @@ def describe(fitted: dict) -> str:
     """One line for the run's notes: the agreement and what the rule picked."""
     agreement = float(np.asarray(fitted.get("agreement", np.nan)))
     return (
-        f"auto cue: {choice(fitted)} (agreement of atypical and recurring clips "
+        f"{NOTE}{choice(fitted)} (agreement of atypical and recurring clips "
         f"{agreement:.2f}; atypicality above {THRESHOLD:g})"
     )
 
